@@ -1,0 +1,185 @@
+import { z } from 'zod';
+import { SERVER_KINDS, type ServerKind } from '../causes.js';
+import { parseDurationMs } from './duration.js';
+import { parseEndpointLines, type EndpointSpec } from './endpoints.js';
+
+/**
+ * The raw inputs, keyed by their action input names. Every surface (action, CLI, environment) builds this
+ * record of strings; this schema is the single place that validates them and the single source of defaults.
+ */
+export const INPUT_DEFAULTS = {
+  'base-url': 'http://127.0.0.1:8000',
+  server: 'auto',
+  model: '',
+  'api-key': '',
+  timeout: '10m',
+  'request-timeout': '5s',
+  smoke: 'false',
+  start: '',
+  container: '',
+  'log-file': '',
+  'export-env': 'true',
+  pull: 'false',
+  deep: 'false',
+} as const;
+
+export type InputName = keyof typeof INPUT_DEFAULTS;
+export const INPUT_NAMES = Object.keys(INPUT_DEFAULTS) as InputName[];
+export type RawInputs = Partial<Record<InputName, string>>;
+
+/** The longest deadline we accept: a hosted job stops at 6 h anyway. */
+export const MAX_TIMEOUT_MS = 6 * 3_600_000;
+/** Below this a real request cannot even connect reliably on a busy runner. */
+export const MIN_REQUEST_TIMEOUT_MS = 100;
+
+export interface Config {
+  endpoints: EndpointSpec[];
+  server: ServerKind | 'auto';
+  /** Models every endpoint must serve, unless an endpoint names its own. */
+  models: string[];
+  apiKey?: string;
+  timeoutMs: number;
+  requestTimeoutMs: number;
+  smoke: boolean;
+  start?: string;
+  container?: string;
+  logFile?: string;
+  exportEnv: boolean;
+  pull: boolean;
+  deep: boolean;
+}
+
+const BOOLEAN_TRUE = ['true', 'True', 'TRUE'];
+const BOOLEAN_FALSE = ['false', 'False', 'FALSE'];
+
+const booleanInput = z.string().transform((value, ctx) => {
+  const trimmed = value.trim();
+  if (BOOLEAN_TRUE.includes(trimmed)) return true;
+  if (BOOLEAN_FALSE.includes(trimmed)) return false;
+  ctx.addIssue({ code: 'custom', message: 'must be true or false', params: { example: 'true' } });
+  return z.NEVER;
+});
+
+const durationInput = (maxMs: number, minMs: number, example: string) =>
+  z.string().transform((value, ctx) => {
+    const ms = parseDurationMs(value);
+    if (ms === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'must be a duration such as 90s, 10m, 1h or a number of seconds',
+        params: { example },
+      });
+      return z.NEVER;
+    }
+    if (ms < minMs || ms > maxMs) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `must be between ${minMs} ms and ${maxMs / 3_600_000} h`,
+        params: { example },
+      });
+      return z.NEVER;
+    }
+    return ms;
+  });
+
+const optionalText = z.string().transform((value) => (value.trim() === '' ? undefined : value.trim()));
+
+const modelList = z.string().transform((value) => splitList(value));
+
+export function splitList(value: string): string[] {
+  return value
+    .split(/[\n,]/)
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
+}
+
+const serverInput = z.string().transform((value, ctx) => {
+  const trimmed = value
+    .trim()
+    .toLowerCase()
+    .replace(/[.\s_-]/g, '');
+  const aliases: Record<string, ServerKind> = { llamacppserver: 'llamacpp', llamaserver: 'llamacpp' };
+  const kind = aliases[trimmed] ?? trimmed;
+  if (kind === 'auto' || (SERVER_KINDS as readonly string[]).includes(kind))
+    return kind as ServerKind | 'auto';
+  ctx.addIssue({
+    code: 'custom',
+    message: `must be auto or one of ${SERVER_KINDS.join(', ')}`,
+    params: { example: 'vllm' },
+  });
+  return z.NEVER;
+});
+
+const endpointsInput = z.string().transform((value, ctx) => {
+  const parsed = parseEndpointLines(value);
+  if (!parsed.ok) {
+    ctx.addIssue({ code: 'custom', message: parsed.message, params: { example: 'http://127.0.0.1:8000' } });
+    return z.NEVER;
+  }
+  return parsed.endpoints;
+});
+
+export const InputSchema = z.object({
+  'base-url': endpointsInput,
+  server: serverInput,
+  model: modelList,
+  'api-key': optionalText,
+  timeout: durationInput(MAX_TIMEOUT_MS, 1000, '10m'),
+  'request-timeout': durationInput(10 * 60_000, MIN_REQUEST_TIMEOUT_MS, '5s'),
+  smoke: booleanInput,
+  start: optionalText,
+  container: optionalText,
+  'log-file': optionalText,
+  'export-env': booleanInput,
+  pull: booleanInput,
+  deep: booleanInput,
+});
+
+export interface InputProblem {
+  input: InputName;
+  message: string;
+  got: string;
+  example: string;
+}
+
+export type ParseResult = { ok: true; config: Config } | { ok: false; problems: InputProblem[] };
+
+/** Validates the raw record. Empty strings mean "not given", so the default applies (the runner sends ""). */
+export function parseInputs(raw: RawInputs): ParseResult {
+  const withDefaults: Record<InputName, string> = { ...INPUT_DEFAULTS };
+  for (const name of INPUT_NAMES) {
+    const value = raw[name];
+    if (value !== undefined && value.trim() !== '') withDefaults[name] = value;
+  }
+  const result = InputSchema.safeParse(withDefaults);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue): InputProblem => {
+      const input = String(issue.path[0]) as InputName;
+      const params = (issue as { params?: { example?: string } }).params;
+      return {
+        input,
+        message: issue.message,
+        got: withDefaults[input] ?? '',
+        example: params?.example ?? INPUT_DEFAULTS[input],
+      };
+    });
+    return { ok: false, problems };
+  }
+  const v = result.data;
+  const config: Config = {
+    endpoints: v['base-url'],
+    server: v.server,
+    models: v.model,
+    timeoutMs: v.timeout,
+    requestTimeoutMs: Math.min(v['request-timeout'], v.timeout),
+    smoke: v.smoke,
+    exportEnv: v['export-env'],
+    pull: v.pull,
+    deep: v.deep,
+  };
+  if (v['api-key'] !== undefined) config.apiKey = v['api-key'];
+  if (v.start !== undefined) config.start = v.start;
+  if (v.container !== undefined) config.container = v.container;
+  if (v['log-file'] !== undefined) config.logFile = v['log-file'];
+  return { ok: true, config };
+}

@@ -1,0 +1,434 @@
+import type { ServerKind } from './causes.js';
+import type { Config } from './config/schema.js';
+import { isLoopbackHost, type EndpointSpec } from './config/endpoints.js';
+import { nextDelayMs } from './backoff.js';
+import { classifyAttempt, settle, type DiagnoseContext } from './diagnose.js';
+import {
+  EVIDENCE_BODY_CHARS,
+  MODEL_LIST_MAX_BYTES,
+  SMALL_BODY_MAX_BYTES,
+  SMOKE_BODY_MAX_BYTES,
+  TIMELINE_MAX_EVIDENCE,
+} from './limits.js';
+import { parseModelList } from './models.js';
+import { createProber, type Prober, type ProbeRequest } from './probe.js';
+import type { Redactor } from './redact.js';
+import { detectServer, PROFILES, type ServerProfile } from './servers/index.js';
+import type { EvidenceSources } from './supervise.js';
+import type { EndpointResult, Evidence, PreflightResult, ProbeResult, SmokeResult, Stage } from './types.js';
+import { Waker } from './waker.js';
+
+export interface Progress {
+  endpoint: string;
+  evidence: Evidence;
+}
+
+export interface PreflightDeps {
+  env: Record<string, string | undefined>;
+  redact: Redactor;
+  /** Aborts the wait (job cancelled, Ctrl-C). */
+  signal?: AbortSignal;
+  onProgress?: (progress: Progress) => void;
+  /** Started by the entry point (supervise.ts): logs, process exits and container states as evidence. */
+  sources?: EvidenceSources;
+  /** Milliseconds on a monotonic clock. */
+  now?: () => number;
+}
+
+/** Runs the whole preflight under one deadline and returns a result; never throws for server trouble. */
+export async function preflight(config: Config, deps: PreflightDeps): Promise<PreflightResult> {
+  const now = deps.now ?? (() => performance.now());
+  const startedAt = now();
+  const deadline = startedAt + config.timeoutMs;
+  const waker = new Waker();
+  const prober = createProber(deps.env, isLoopbackHost);
+  const shared: Evidence[] = [];
+  const unsubscribe = deps.sources?.subscribe(
+    (ev) => {
+      shared.push(ev);
+      if (
+        ev.kind === 'exit' ||
+        ev.kind === 'cancelled' ||
+        ev.kind === 'note' ||
+        (ev.kind === 'log' && ev.fatal) ||
+        ev.kind === 'container'
+      )
+        waker.wake();
+    },
+    () => waker.wake(),
+  );
+  const onAbort = () => {
+    shared.push({
+      kind: 'cancelled',
+      atMs: Math.round(now() - startedAt),
+      signal: String(deps.signal?.reason ?? 'SIGINT'),
+    });
+    waker.wake();
+  };
+  deps.signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    const endpoints = await Promise.all(
+      config.endpoints.map((endpoint) =>
+        checkEndpoint(endpoint, config, { ...deps, now, startedAt, deadline, waker, prober, shared }),
+      ),
+    );
+    const failed = endpoints.find((e) => !e.ready);
+    const result: PreflightResult = {
+      ready: !failed,
+      endpoints,
+      elapsedMs: Math.round(now() - startedAt),
+      warnings: proxyWarnings(config.endpoints, deps.env),
+    };
+    if (failed?.finding) result.finding = failed.finding;
+    return result;
+  } finally {
+    deps.signal?.removeEventListener('abort', onAbort);
+    unsubscribe?.();
+    await prober.close();
+  }
+}
+
+interface RunContext extends PreflightDeps {
+  now: () => number;
+  startedAt: number;
+  deadline: number;
+  waker: Waker;
+  prober: Prober;
+  /** Evidence from the supervisor, shared by all endpoints. */
+  shared: Evidence[];
+}
+
+async function checkEndpoint(
+  endpoint: EndpointSpec,
+  config: Config,
+  run: RunContext,
+): Promise<EndpointResult> {
+  const own: Evidence[] = [];
+  const at = () => Math.round(run.now() - run.startedAt);
+  let kind: ServerKind | undefined = config.server === 'auto' ? undefined : config.server;
+  let detectTried = false;
+  let served: string[] | undefined;
+  const requiredModels = endpoint.models.length > 0 ? endpoint.models : config.models;
+  const redact = run.redact;
+
+  const record = (ev: Evidence) => {
+    // Bounded: a long wait keeps the first attempts (how it started) and the most recent ones.
+    if (own.length >= TIMELINE_MAX_EVIDENCE) own.splice(TIMELINE_MAX_EVIDENCE / 2, 1);
+    own.push(ev);
+    run.onProgress?.({ endpoint: endpoint.apiBase, evidence: ev });
+  };
+
+  const headers = (): Record<string, string> => {
+    if (config.apiKey) return { authorization: `Bearer ${config.apiKey}` };
+    if (endpoint.basicAuth) return { authorization: `Basic ${endpoint.basicAuth}` };
+    return {};
+  };
+
+  const call = async (
+    stage: Stage,
+    path: string,
+    options: Partial<ProbeRequest> & { maxBodyBytes: number; apiPath?: boolean },
+  ): Promise<{ result: ProbeResult; json?: unknown; evidence: Extract<Evidence, { kind: 'attempt' }> }> => {
+    const url = `${endpoint.root}${path}${endpoint.query}`;
+    const remaining = run.deadline - run.now();
+    const timeoutMs = Math.max(1, Math.min(options.timeoutMs ?? config.requestTimeoutMs, remaining));
+    const raw = await run.prober.probe({
+      method: options.method ?? 'GET',
+      url,
+      headers: { ...headers(), ...(options.body ? { 'content-type': 'application/json' } : {}) },
+      timeoutMs,
+      maxBodyBytes: options.maxBodyBytes,
+      ...(options.body !== undefined ? { body: options.body } : {}),
+      ...(run.signal ? { signal: run.signal } : {}),
+    });
+    let json: unknown;
+    if (raw.kind === 'http' && !raw.truncated) {
+      try {
+        json = JSON.parse(raw.body);
+      } catch {
+        json = undefined;
+      }
+    }
+    const shown: ProbeResult =
+      raw.kind === 'http'
+        ? { ...raw, body: redact(raw.body.slice(0, EVIDENCE_BODY_CHARS)), headers: pickHeaders(raw.headers) }
+        : { ...raw, message: redact(raw.message) };
+    if (shown.viaProxy) shown.viaProxy = redact(shown.viaProxy);
+    const evidence: Extract<Evidence, { kind: 'attempt' }> = {
+      kind: 'attempt',
+      atMs: at(),
+      stage,
+      method: options.method ?? 'GET',
+      url: redact(`${endpoint.root}${path}`),
+      result: shown,
+    };
+    record(evidence);
+    return json === undefined ? { result: raw, evidence } : { result: raw, json, evidence };
+  };
+
+  const context = (deadlineReached: boolean): DiagnoseContext => {
+    const ctx: DiagnoseContext = {
+      host: endpoint.host,
+      port: endpoint.port,
+      root: redact(endpoint.root),
+      kind,
+      requiredModels,
+      apiKeyGiven: Boolean(config.apiKey || endpoint.basicAuth),
+      deadlineReached,
+      timeoutMs: config.timeoutMs,
+      watchingLogs: Boolean(config.start || config.container || config.logFile),
+    };
+    if (served) ctx.served = served;
+    return ctx;
+  };
+
+  const timeline = () => mergeByTime(run.shared, own);
+
+  /** One attempt: every stage in order, stopping at the first that is not ready. Returns true when ready. */
+  const attempt = async (): Promise<boolean> => {
+    const profile: ServerProfile | undefined = kind ? PROFILES[kind] : undefined;
+    if (profile?.healthPath) {
+      const health = await call('health', profile.healthPath, { maxBodyBytes: SMALL_BODY_MAX_BYTES });
+      if (!healthReady(health.result, profile)) return false;
+    }
+    const list = await call('models', '/v1/models', { maxBodyBytes: MODEL_LIST_MAX_BYTES });
+    const r = list.result;
+    if (r.kind !== 'http') return false;
+    if (!kind) {
+      kind = detectServer({ status: r.status, headers: r.headers, json: list.json });
+      if (!kind && r.status === 200 && !detectTried) {
+        detectTried = true;
+        kind = await detectFromRoot();
+      }
+    }
+    if (r.status !== 200) return false;
+    if (list.json === undefined) {
+      if (!r.truncated) list.evidence.problem = 'the model list is not JSON';
+      return false;
+    }
+    const parsed = parseModelList(list.json);
+    if (!parsed.ok) {
+      list.evidence.problem = parsed.problem;
+      return false;
+    }
+    served = parsed.ids.map(redact);
+    record({ kind: 'models', atMs: at(), served: served.slice(0, 1000) });
+    // Detected only now (auto mode): the kind's own readiness check must pass too (SGLang warmup, LocalAI preload).
+    const detected: ServerProfile | undefined = kind ? PROFILES[kind] : undefined;
+    if (config.server === 'auto' && detected?.healthPath && detected !== profile) {
+      const health = await call('health', detected.healthPath, { maxBodyBytes: SMALL_BODY_MAX_BYTES });
+      if (!healthReady(health.result, detected)) return false;
+    }
+    return true;
+  };
+
+  /** A model list with no fingerprint: GET / tells Ollama ("Ollama is running") and llama.cpp (Server header). */
+  const detectFromRoot = async (): Promise<ServerKind | undefined> => {
+    const root = await call('detect', '/', { maxBodyBytes: SMALL_BODY_MAX_BYTES });
+    if (root.result.kind !== 'http') return undefined;
+    if (/Ollama is running/.test(root.result.body)) return 'ollama';
+    if (root.result.headers.server === 'llama.cpp') return 'llamacpp';
+    return undefined;
+  };
+
+  let ready = false;
+  let finding;
+  let lastRefused = false;
+  for (;;) {
+    ready = await attempt();
+    if (ready) {
+      const settledModels = settle(timeline(), context(false));
+      if (
+        settledModels &&
+        (settledModels.cause === 'model-not-found' || settledModels.cause === 'no-models')
+      ) {
+        finding = settledModels;
+        ready = false;
+      }
+      break;
+    }
+    const remaining = run.deadline - run.now();
+    finding = settle(timeline(), context(remaining <= 0));
+    if (finding) break;
+    const lastAttempt = own.findLast((e) => e.kind === 'attempt');
+    lastRefused =
+      lastAttempt?.kind === 'attempt' && classifyAttempt(lastAttempt)?.cause === 'connection-refused';
+    const delay = nextDelayMs(run.now() - run.startedAt, remaining, lastRefused);
+    if (delay === 'stop') {
+      finding = settle(timeline(), context(true));
+      break;
+    }
+    await run.waker.sleep(delay, run.signal);
+    if (run.signal?.aborted) {
+      finding = settle(timeline(), context(true));
+      break;
+    }
+  }
+
+  const smoke: SmokeResult[] = [];
+  if (ready && config.smoke) {
+    const targets = requiredModels.length > 0 ? requiredModels : (served ?? []).slice(0, 1);
+    for (const model of targets) {
+      const result = await runSmoke(model);
+      smoke.push(result);
+      if (!result.ok) {
+        ready = false;
+        finding = settle(timeline(), context(false));
+        break;
+      }
+    }
+  }
+
+  let serverVersion: string | undefined;
+  if (ready && kind && PROFILES[kind].version) {
+    const v = PROFILES[kind].version!;
+    const res = await call('version', v.path, {
+      maxBodyBytes: SMALL_BODY_MAX_BYTES,
+      timeoutMs: Math.min(1000, config.requestTimeoutMs),
+    });
+    if (res.json !== undefined) serverVersion = v.read(res.json);
+  }
+
+  const result: EndpointResult = {
+    baseUrl: redact(endpoint.apiBase),
+    ready,
+    server: kind ?? 'unknown',
+    models: served ?? [],
+    smoke,
+    elapsedMs: at(),
+    timeline: timeline(),
+  };
+  if (serverVersion) result.serverVersion = redact(serverVersion);
+  if (!ready && finding) result.finding = finding;
+  if (!ready && !finding) {
+    result.finding = settle(timeline(), context(true)) ?? {
+      cause: 'no-response',
+      summary: `No verdict for ${redact(endpoint.root)} within the deadline.`,
+      hint: 'Raise timeout.',
+      evidence: [],
+    };
+  }
+  return result;
+
+  async function runSmoke(model: string): Promise<SmokeResult> {
+    const started = run.now();
+    // The first completion may load the model lazily (Ollama, LocalAI), so it may use the time left rather
+    // than request-timeout; the overall deadline still bounds it.
+    const remaining = Math.max(1, run.deadline - run.now());
+    const res = await call('smoke', '/v1/chat/completions', {
+      method: 'POST',
+      body: JSON.stringify({
+        model,
+        messages: [{ role: 'user', content: 'Say OK.' }],
+        max_tokens: 1,
+        temperature: 0,
+        stream: true,
+      }),
+      maxBodyBytes: SMOKE_BODY_MAX_BYTES,
+      timeoutMs: remaining,
+    });
+    res.evidence.model = redact(model);
+    const totalMs = Math.round(run.now() - started);
+    const r = res.result;
+    if (r.kind !== 'http' || r.status < 200 || r.status >= 300) return { model, ok: false, totalMs };
+    const text = completionText(r.body);
+    if (text === undefined) {
+      res.evidence.problem = 'the answer holds no completion (no "choices")';
+      return { model, ok: false, totalMs };
+    }
+    const out: SmokeResult = { model, ok: true, totalMs, text: redact(text) };
+    if (r.firstChunkMs !== undefined) out.ttftMs = r.firstChunkMs;
+    return out;
+  }
+}
+
+function healthReady(result: ProbeResult, profile: ServerProfile): boolean {
+  if (result.kind !== 'http' || result.status !== 200) return false;
+  // Ollama's health route is its root page; anything else answering there is not Ollama.
+  if (profile.kind === 'ollama') return /Ollama is running/.test(result.body);
+  return true;
+}
+
+/** The generated text of a streamed (SSE) or plain chat completion, or undefined when there is none. */
+export function completionText(body: string): string | undefined {
+  const pieces: string[] = [];
+  let sawChoice = false;
+  const take = (json: unknown) => {
+    const choices = (json as { choices?: unknown })?.choices;
+    if (!Array.isArray(choices)) return;
+    for (const choice of choices) {
+      sawChoice = true;
+      const c = choice as { delta?: { content?: unknown }; message?: { content?: unknown }; text?: unknown };
+      const content = c.delta?.content ?? c.message?.content ?? c.text;
+      if (typeof content === 'string') pieces.push(content);
+    }
+  };
+  if (/^\s*data:/m.test(body)) {
+    for (const line of body.split('\n')) {
+      const m = /^data:\s*(.*)$/.exec(line.trim());
+      if (!m || m[1] === '[DONE]') continue;
+      try {
+        take(JSON.parse(m[1]!));
+      } catch {
+        // A line cut by the body bound; the others still count.
+      }
+    }
+  } else {
+    try {
+      take(JSON.parse(body));
+    } catch {
+      return undefined;
+    }
+  }
+  return sawChoice ? pieces.join('') : undefined;
+}
+
+const KEPT_HEADERS = [
+  'server',
+  'content-type',
+  'via',
+  'x-squid-error',
+  'location',
+  'www-authenticate',
+  'x-litellm-version',
+  'retry-after',
+];
+
+function pickHeaders(headers: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of KEPT_HEADERS) if (headers[name] !== undefined) out[name] = headers[name].slice(0, 200);
+  for (const name of Object.keys(headers))
+    if (name.startsWith('x-litellm-')) out[name] = headers[name]!.slice(0, 100);
+  return out;
+}
+
+function mergeByTime(a: readonly Evidence[], b: readonly Evidence[]): Evidence[] {
+  return [...a, ...b].sort((x, y) => x.atMs - y.atMs);
+}
+
+/**
+ * Our own requests never go through a proxy for loopback, but the job's tests will (Python httpx, requests,
+ * curl honour HTTP_PROXY): warn when a proxy variable would capture the server's address.
+ */
+export function proxyWarnings(
+  endpoints: readonly EndpointSpec[],
+  env: Record<string, string | undefined>,
+): string[] {
+  const proxy =
+    env.http_proxy || env.HTTP_PROXY || env.https_proxy || env.HTTPS_PROXY || env.all_proxy || env.ALL_PROXY;
+  if (!proxy) return [];
+  const noProxy = (env.no_proxy ?? env.NO_PROXY ?? '').toLowerCase();
+  const warnings: string[] = [];
+  for (const endpoint of endpoints) {
+    if (!isLoopbackHost(endpoint.host)) continue;
+    const listed = noProxy
+      .split(/[,\s]+/)
+      .some((entry) => entry === '*' || entry === endpoint.host.toLowerCase());
+    if (!listed) {
+      warnings.push(
+        `A proxy variable is set and NO_PROXY does not list ${endpoint.host}: Python (httpx, requests) and curl clients in your tests will send requests for ${endpoint.root} to the proxy. Set NO_PROXY=localhost,127.0.0.1,::1.`,
+      );
+    }
+  }
+  return warnings;
+}

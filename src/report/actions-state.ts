@@ -1,0 +1,6 @@
+/** Keys saved by the main step for the post step (GITHUB_STATE → STATE_<key>). */
+export const STATE = {
+  serverPid: 'serverPid',
+  logFile: 'logFile',
+  isPost: 'isPost',
+} as const;

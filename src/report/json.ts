@@ -1,0 +1,90 @@
+import type { InputProblem } from '../config/schema.js';
+import { redactDeep, type Redactor } from '../redact.js';
+import type { PreflightResult } from '../types.js';
+import type { SummaryExtras } from './markdown.js';
+import { describeProblem, type Reporter } from './reporter.js';
+
+export interface JsonReport {
+  ready: boolean;
+  cause: string | null;
+  summary: string | null;
+  hint: string | null;
+  evidence: unknown[];
+  base_url: string | null;
+  server: string;
+  server_version: string | null;
+  models: string[];
+  elapsed_ms: number;
+  ttft_ms: number | null;
+  log_file: string | null;
+  endpoints: unknown[];
+  timeline: unknown[];
+  warnings: string[];
+  log_tail: Array<{ source: string; lines: string[] }>;
+}
+
+export function toJsonReport(result: PreflightResult, extras: SummaryExtras): JsonReport {
+  const first = result.endpoints[0];
+  return {
+    ready: result.ready,
+    cause: result.ready ? null : (result.finding?.cause ?? null),
+    summary: result.finding?.summary ?? null,
+    hint: result.finding?.hint ?? null,
+    evidence: result.finding?.evidence ?? [],
+    base_url: first?.baseUrl ?? null,
+    server: first?.server ?? 'unknown',
+    server_version: first?.serverVersion ?? null,
+    models: first?.models ?? [],
+    elapsed_ms: result.elapsedMs,
+    ttft_ms: first?.smoke.find((s) => s.ttftMs !== undefined)?.ttftMs ?? null,
+    log_file: extras.logFile ?? null,
+    endpoints: result.endpoints.map((e) => ({
+      url: e.baseUrl,
+      ready: e.ready,
+      cause: e.finding?.cause ?? null,
+      server: e.server,
+      server_version: e.serverVersion ?? null,
+      models: e.models,
+      smoke: e.smoke,
+      elapsed_ms: e.elapsedMs,
+    })),
+    timeline: result.endpoints.flatMap((e) => e.timeline.map((ev) => ({ endpoint: e.baseUrl, ...ev }))),
+    warnings: result.warnings,
+    log_tail: extras.tails,
+  };
+}
+
+/** Exactly one JSON document on stdout, nothing else there; human notes go to stderr. */
+export function createJsonReporter(
+  stdout: { write(text: string): unknown },
+  stderr: { write(text: string): unknown },
+  redact: () => Redactor,
+): Reporter {
+  return {
+    maskSecrets() {},
+    begin() {},
+    progress() {},
+    async finish(result, extras) {
+      stdout.write(JSON.stringify(redactDeep(toJsonReport(result, extras), redact())) + '\n');
+    },
+    rejectInput(problems: InputProblem[]) {
+      const messages = problems.map((p) => redact()(describeProblem(p, 'cli')));
+      stdout.write(
+        JSON.stringify({
+          ready: false,
+          cause: 'invalid-input',
+          summary: messages.join(' '),
+          problems: messages,
+        }) + '\n',
+      );
+    },
+    internalError(error) {
+      stderr.write(
+        redact()(
+          `llm-preflight: internal error: ${error instanceof Error ? error.message : String(error)}\n`,
+        ),
+      );
+      stdout.write(JSON.stringify({ ready: false, cause: 'internal-error' }) + '\n');
+    },
+  };
+}

@@ -1,0 +1,66 @@
+import type { Config } from './config/schema.js';
+import { preflight } from './preflight.js';
+import { createRedactor, type Redactor } from './redact.js';
+import type { Reporter } from './report/reporter.js';
+import { startSources } from './supervise.js';
+import type { PreflightResult } from './types.js';
+
+export function secretsOf(config: Config): string[] {
+  const secrets = config.endpoints.flatMap((e) => e.secrets);
+  if (config.apiKey) secrets.push(config.apiKey);
+  return secrets;
+}
+
+export interface RunOptions {
+  env: Record<string, string | undefined>;
+  signal?: AbortSignal;
+  demo?: boolean;
+}
+
+/**
+ * The shared run for the action and the CLI: mask, start or watch the server, wait, report. The reporter is
+ * the only side effect; the server started by `start` is left running for the job.
+ */
+export async function runPreflight(
+  config: Config,
+  reporter: Reporter,
+  options: RunOptions,
+): Promise<PreflightResult> {
+  const redact: Redactor = createRedactor(secretsOf(config));
+  reporter.maskSecrets(secretsOf(config));
+  const targets = config.endpoints.map((e) => e.apiBase).join(', ');
+  reporter.begin(
+    `${options.demo ? '[demo] ' : ''}Waiting up to ${Math.round(config.timeoutMs / 1000)} s for ${targets}` +
+      (config.models.length ? ` to serve ${config.models.join(', ')}` : '') +
+      (config.start ? ` (starting: ${config.start})` : ''),
+  );
+  const now = () => performance.now();
+  const sources =
+    config.start || config.logFile || config.container
+      ? startSources(config, { env: options.env, redact, now })
+      : undefined;
+  try {
+    const deps = {
+      env: options.env,
+      redact,
+      now,
+      onProgress: (p: Parameters<Reporter['progress']>[0]) => reporter.progress(p),
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(sources ? { sources } : {}),
+    };
+    const result = await preflight(config, deps);
+    if (sources?.startedPid !== undefined) result.startedPid = sources.startedPid;
+    if (sources?.logFile) result.logFile = sources.logFile;
+    if (options.demo) result.demo = true;
+    await sources?.close();
+    const extras = {
+      tails: sources?.tails() ?? [],
+      exportEnv: config.exportEnv,
+      ...(sources?.logFile ? { logFile: sources.logFile } : {}),
+    };
+    await reporter.finish(result, extras);
+    return result;
+  } finally {
+    await sources?.close();
+  }
+}

@@ -1,0 +1,47 @@
+import { dataEntries, readVersionField, type ServerProfile } from './profile.js';
+
+// shared/reference/servers.md §4: listens within a second, models load lazily, GET / says "Ollama is running".
+export const ollama: ServerProfile = {
+  kind: 'ollama',
+  label: 'Ollama',
+  defaultPort: 11434,
+  healthPath: '/',
+  version: { path: '/api/version', read: (json) => readVersionField(json) },
+  fingerprint: (res) => {
+    const entries = dataEntries(res.json);
+    // Ollama lists `owned_by` as the name's namespace ("library" for official models) and a tag in the id.
+    return (
+      entries.length > 0 &&
+      entries.every(
+        (e) =>
+          typeof e.id === 'string' &&
+          /:[\w.-]+$/.test(e.id) &&
+          typeof e.owned_by === 'string' &&
+          !('max_model_len' in e),
+      )
+    );
+  },
+  readyLog: [/Listening on .*\(version/],
+  startHint: 'ollama serve (then ollama pull <model>)',
+  logSignatures: [
+    {
+      pattern: /pull model manifest: file does not exist|manifest unknown/,
+      cause: 'model-download-failed',
+      hint: 'That model name or tag does not exist in the Ollama registry: check it (e.g. llama3.2:1b).',
+      sample: 'Error: pull model manifest: file does not exist',
+    },
+    {
+      pattern: /model requires more system memory|insufficient memory - required allocations/,
+      cause: 'out-of-memory',
+      hint: 'The model needs more memory than the runner has: use a smaller model or quantization.',
+      sample: 'Error: model requires more system memory (8.9 GiB) than is available (6.7 GiB)',
+    },
+    {
+      pattern:
+        /(llama runner|llama-server) process has terminated|timed out waiting for (llama runner|llama-server) to start/,
+      cause: 'server-exited',
+      hint: "Ollama's model runner died while loading the model: the lines around it say why (memory, a corrupt download).",
+      sample: 'Error: llama runner process has terminated: signal: killed',
+    },
+  ],
+};

@@ -1,0 +1,57 @@
+import type { Cause, ServerKind } from '../causes.js';
+
+/** A row of the log-signature table: a line matching `pattern` names `cause`, and `hint` says the fix. */
+export interface LogSignature {
+  pattern: RegExp;
+  cause: Cause;
+  hint: string;
+  /**
+   * False for lines that explain a failure but do not cause one (llama.cpp falls back to the CPU when CUDA
+   * fails; the Hub answers 429 and the client retries). Fatal lines settle the preflight at once.
+   */
+  fatal?: boolean;
+  /** A real line of that server's log (shared/reference/servers.md); the tests feed it to the matcher. */
+  sample: string;
+}
+
+export interface ModelsResponse {
+  status: number;
+  headers: Record<string, string>;
+  json: unknown;
+}
+
+export interface ServerProfile {
+  kind: ServerKind;
+  label: string;
+  defaultPort: number;
+  /** Readiness endpoint beyond the model list, relative to the root (not /v1), when the list alone is not enough. */
+  healthPath?: string;
+  /** Where the version is, and how to read it. */
+  version?: { path: string; read(json: unknown): string | undefined };
+  /** True when a model-list response carries this server's fingerprint. */
+  fingerprint(res: ModelsResponse): boolean;
+  /** Log lines that mean "ready now": probe at once instead of at the next tick. */
+  readyLog: RegExp[];
+  logSignatures: LogSignature[];
+  /** A one-line recipe shown when nothing listens: how this server is usually started. */
+  startHint: string;
+}
+
+export function dataEntries(json: unknown): Array<Record<string, unknown>> {
+  if (!json || typeof json !== 'object') return [];
+  const data = (json as { data?: unknown }).data;
+  return Array.isArray(data)
+    ? data.filter((d): d is Record<string, unknown> => !!d && typeof d === 'object')
+    : [];
+}
+
+export function ownedByAll(json: unknown, owner: string): boolean {
+  const entries = dataEntries(json);
+  return entries.length > 0 && entries.every((e) => e.owned_by === owner);
+}
+
+export function readVersionField(json: unknown, field = 'version'): string | undefined {
+  if (!json || typeof json !== 'object') return undefined;
+  const value = (json as Record<string, unknown>)[field];
+  return typeof value === 'string' && value.length < 100 ? value : undefined;
+}

@@ -1,0 +1,99 @@
+import type { LogSignature } from './profile.js';
+
+/**
+ * Signatures every server can print: Hugging Face Hub errors, CUDA, ports, disks. Ordered most specific
+ * first: the first matching row names the cause. Samples are real lines (shared/reference/servers.md).
+ */
+export const SHARED_SIGNATURES: LogSignature[] = [
+  {
+    pattern:
+      /not in the authorized list|Cannot access gated repo|GatedRepoError|You are trying to access a gated repo|Access to model \S+ is restricted/,
+    cause: 'gated-model',
+    hint: 'The model is gated on Hugging Face. Accept its licence on the model page with the account whose token you use, and pass the token to the server (env HF_TOKEN: ${{ secrets.HF_TOKEN }}).',
+    sample:
+      'huggingface_hub.errors.GatedRepoError: 401 Client Error. Cannot access gated repo for url https://huggingface.co/meta-llama/Llama-3.2-1B/resolve/main/config.json.',
+  },
+  {
+    pattern: /Make sure your token has the correct permissions/,
+    cause: 'gated-model',
+    hint: 'The Hugging Face token lacks read access to this repo: use a token with "read" scope for it.',
+    sample:
+      '403 Forbidden: Please enable access to public gated repositories in your fine-grained token settings to view this repository. Make sure your token has the correct permissions.',
+  },
+  {
+    pattern:
+      /RepositoryNotFoundError|Repository Not Found for url|is not a valid model identifier listed on|is not a local folder and is not a valid model identifier/,
+    cause: 'model-download-failed',
+    hint: 'The model repo does not exist (check the id for typos) or is private (pass HF_TOKEN to the server).',
+    sample:
+      'huggingface_hub.errors.RepositoryNotFoundError: 404 Client Error. Repository Not Found for url: https://huggingface.co/api/models/Qwen/Qwen2.5-0.5B-Instruc/revision/main.',
+  },
+  {
+    pattern: /Revision Not Found for url|Entry Not Found for url/,
+    cause: 'model-download-failed',
+    hint: 'The revision or file does not exist in the model repo: check --revision and the file names.',
+    sample:
+      'huggingface_hub.errors.RevisionNotFoundError: 404 Client Error. Revision Not Found for url: https://huggingface.co/api/models/Qwen/Qwen2.5-0.5B-Instruct/revision/v9.',
+  },
+  {
+    pattern:
+      /We couldn't connect to '?https:\/\/huggingface\.co|LocalEntryNotFoundError|offline mode is enabled|HF_HUB_OFFLINE|Max retries exceeded with url: \/api\/models|429 Too Many Requests/,
+    cause: 'model-download-failed',
+    hint: 'The Hugging Face Hub could not be reached (offline mode, no network or rate-limited) and the model is not in the local cache: mount or restore the HF cache, or allow network access.',
+    sample:
+      "OSError: We couldn't connect to 'https://huggingface.co' to load this file, couldn't find it in the cached files and it looks like Qwen/Qwen2.5-0.5B-Instruct is not the path to a directory containing a file named config.json.",
+  },
+  {
+    pattern: /trust_remote_code|trust-remote-code/,
+    cause: 'server-exited',
+    hint: 'The model ships custom code: start the server with --trust-remote-code (only for repos you trust).',
+    sample:
+      'ValueError: The repository for deepseek-ai/DeepSeek-V2-Lite contains custom code which must be executed to correctly load the model. Please pass the argument `trust_remote_code=True` to allow custom code to be run.',
+  },
+  {
+    pattern:
+      /CUDA out of memory|torch\.(cuda\.)?OutOfMemoryError|cudaMalloc failed: out of memory|CUBLAS_STATUS_ALLOC_FAILED/,
+    cause: 'out-of-memory',
+    hint: 'The GPU ran out of memory: use a smaller or quantized model, lower --max-model-len / context size, or free the GPU (a previous server may still hold it).',
+    sample:
+      'torch.OutOfMemoryError: CUDA out of memory. Tried to allocate 2.00 GiB. GPU 0 has a total capacity of 14.57 GiB of which 1.06 GiB is free.',
+  },
+  {
+    pattern: /\b(Cannot allocate memory|std::bad_alloc|MemoryError\b|Killed process \d+)/,
+    cause: 'out-of-memory',
+    hint: 'The host ran out of memory: use a smaller model or a runner with more RAM.',
+    sample: "terminate called after throwing an instance of 'std::bad_alloc'",
+  },
+  {
+    pattern: /No space left on device|ENOSPC|Not enough free disk space/i,
+    cause: 'model-download-failed',
+    hint: 'The disk is full: model weights need room. Free space on the runner (remove unused toolchains) or use a smaller model.',
+    sample: 'OSError: [Errno 28] No space left on device',
+  },
+  {
+    pattern:
+      /\[Errno 98\]|Address already in use|address already in use|couldn't bind HTTP server socket|Failed to bind to|Could not bind TCP Listener|EADDRINUSE/,
+    cause: 'port-in-use',
+    hint: 'The port is already taken, often by a server from an earlier step that is still running: stop it, or start this one on another port.',
+    sample: 'OSError: [Errno 98] Address already in use',
+  },
+  {
+    pattern:
+      /Failed to infer device type|No CUDA GPUs are available|Found no NVIDIA driver|could not select device driver|RuntimeError: No HIP GPUs are available/,
+    cause: 'server-exited',
+    hint: 'No usable GPU is visible to the server: run on a GPU runner, pass --gpus all to the container (with the NVIDIA container toolkit), or pick a CPU build.',
+    sample: 'RuntimeError: Failed to infer device type',
+  },
+];
+
+/** Lines that explain a slow or failed start but do not end it by themselves. */
+export const SHARED_NON_FATAL_SIGNATURES: LogSignature[] = [
+  {
+    pattern:
+      /no CUDA-capable device is detected|CUDA driver version is insufficient|failed to initialize CUDA/,
+    cause: 'server-exited',
+    fatal: false,
+    hint: 'CUDA could not start, so the server fell back to the CPU (slow): check the GPU driver and the container toolkit.',
+    sample: 'ggml_cuda_init: failed to initialize CUDA: no CUDA-capable device is detected',
+  },
+];

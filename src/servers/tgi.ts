@@ -1,0 +1,38 @@
+import { dataEntries, readVersionField, type ServerProfile } from './profile.js';
+
+// shared/reference/servers.md §6: binds only after download, shard start and warmup; /info names the router.
+export const tgi: ServerProfile = {
+  kind: 'tgi',
+  label: 'Hugging Face TGI',
+  defaultPort: 3000,
+  healthPath: '/health',
+  version: { path: '/info', read: (json) => readVersionField(json) },
+  fingerprint: (res) => {
+    const entries = dataEntries(res.json);
+    return entries.length > 0 && entries.every((e) => e.created === 0 && e.owned_by === e.id);
+  },
+  readyLog: [/\bConnected\b/],
+  startHint: 'text-generation-launcher --model-id <model> --port 3000',
+  logSignatures: [
+    {
+      pattern:
+        /Not enough VRAM to run the model|Not enough memory to handle .*(prefill tokens|max_total_tokens)/,
+      cause: 'out-of-memory',
+      hint: 'The GPU has too little memory for these settings: lower --max-batch-prefill-tokens / --max-total-tokens, or quantize.',
+      sample:
+        'Not enough memory to handle 4096 prefill tokens. You need to decrease `--max-batch-prefill-tokens`',
+    },
+    {
+      pattern: /Error: DownloadError|Download encountered an error/,
+      cause: 'model-download-failed',
+      hint: 'TGI could not download the model: the Python traceback above it names the reason (gated, not found, offline).',
+      sample: 'Error: DownloadError',
+    },
+    {
+      pattern: /Error: ShardCannotStart|Shard \d+ failed to start|Error: WebserverFailed|Webserver Crashed/,
+      cause: 'server-exited',
+      hint: 'A TGI shard or the router failed to start: the shard output above it names the reason.',
+      sample: 'Error: ShardCannotStart',
+    },
+  ],
+};

@@ -1,0 +1,115 @@
+import type { Cause, ServerKind } from './causes.js';
+
+/** Why a request was made; shown in the timeline. */
+export type Stage = 'health' | 'models' | 'detect' | 'smoke' | 'version' | 'pull' | 'backends';
+
+/** The result of one bounded HTTP request. Network trouble is a value, never an exception. */
+export type ProbeResult =
+  | {
+      kind: 'http';
+      status: number;
+      headers: Record<string, string>;
+      /** Capped and redacted. */
+      body: string;
+      /** True when the body was cut at the size bound. */
+      truncated: boolean;
+      durationMs: number;
+      firstChunkMs?: number;
+      viaProxy?: string;
+    }
+  | {
+      kind: 'error';
+      /** Normalised: ECONNREFUSED, ENOTFOUND, EAI_AGAIN, ECONNRESET, TIMEOUT, TLS, PROXY_CONNECT, ... */
+      code: string;
+      message: string;
+      durationMs: number;
+      viaProxy?: string;
+    };
+
+/** One thing we saw while waiting. Diagnosis is a pure function of a list of these. */
+export type Evidence =
+  | {
+      kind: 'attempt';
+      atMs: number;
+      stage: Stage;
+      method: string;
+      url: string;
+      result: ProbeResult;
+      /** Set when the answer arrived but its content is unusable (not a model list, no completion). */
+      problem?: string;
+      /** The model a smoke request asked for. */
+      model?: string;
+    }
+  | {
+      kind: 'log';
+      atMs: number;
+      /** Where the line came from: "server log", "container abc123", a file path. */
+      source: string;
+      /** Capped and redacted. */
+      line: string;
+      /** Set when the line matches a known signature. */
+      cause?: Cause;
+      hint?: string;
+      /** The server cannot recover from what this line reports. */
+      fatal?: boolean;
+    }
+  | { kind: 'exit'; atMs: number; code: number | null; signal: string | null; source: string }
+  | {
+      kind: 'container';
+      atMs: number;
+      id: string;
+      status: string;
+      exitCode: number | null;
+      oomKilled: boolean;
+      restartCount: number;
+      health: string | null;
+      error?: string;
+    }
+  | { kind: 'models'; atMs: number; served: string[] }
+  | { kind: 'backend'; atMs: number; model: string; healthy: boolean; error?: string }
+  | { kind: 'note'; atMs: number; text: string }
+  | { kind: 'cancelled'; atMs: number; signal: string };
+
+export interface Finding {
+  cause: Cause;
+  /** One line: what is wrong. */
+  summary: string;
+  /** One or two sentences: how to fix it. */
+  hint: string;
+  /** The evidence that led here, most telling first, bounded. */
+  evidence: Evidence[];
+}
+
+export interface SmokeResult {
+  model: string;
+  ok: boolean;
+  ttftMs?: number;
+  totalMs: number;
+  text?: string;
+}
+
+export interface EndpointResult {
+  /** Normalised, ending in /v1, credentials stripped. */
+  baseUrl: string;
+  ready: boolean;
+  finding?: Finding;
+  server: ServerKind | 'unknown';
+  serverVersion?: string;
+  models: string[];
+  smoke: SmokeResult[];
+  elapsedMs: number;
+  timeline: Evidence[];
+}
+
+export interface PreflightResult {
+  ready: boolean;
+  /** The first failing endpoint's finding (or the only one). */
+  finding?: Finding;
+  endpoints: EndpointResult[];
+  elapsedMs: number;
+  logFile?: string;
+  /** The PID of a server started with `start`, left running for the job. */
+  startedPid?: number;
+  demo?: boolean;
+  warnings: string[];
+}
