@@ -3,7 +3,9 @@ import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { configFromArgv } from './config/from-argv.js';
 import { INPUT_DEFAULTS } from './config/schema.js';
-import { createRedactor, type Redactor } from './redact.js';
+import { doctorExitCode, renderDoctor, runDoctor, systemProbes, type DoctorProbes } from './doctor.js';
+import { CANCEL_EXIT_AFTER_MS } from './limits.js';
+import { createRedactor, secretsInText, type Redactor } from './redact.js';
 import { createJsonReporter } from './report/json.js';
 import { createTerminalReporter } from './report/terminal.js';
 import { runPreflight, secretsOf } from './run.js';
@@ -13,6 +15,8 @@ export interface CliIo {
   stderr: { write(text: string): unknown; isTTY?: boolean };
   env: Record<string, string | undefined>;
   signal?: AbortSignal;
+  /** What `doctor` looks at; the real machine unless a test states another. */
+  doctorProbes?: DoctorProbes;
 }
 
 export const VERSION = '1.0.0';
@@ -20,6 +24,7 @@ export const VERSION = '1.0.0';
 const HELP = `llm-preflight ${VERSION}: wait for an OpenAI-compatible LLM server and say why it is not ready.
 
 Usage: llm-preflight [options] [base-url ...]
+       llm-preflight doctor [--json] [base-url ...]   what in this environment breaks local connections
 
   base-url                 server to check (default ${INPUT_DEFAULTS['base-url']}; also OPENAI_BASE_URL);
                            with or without /v1; several may be given
@@ -29,6 +34,8 @@ Usage: llm-preflight [options] [base-url ...]
   --timeout <duration>     overall deadline, e.g. 90s, 10m (default ${INPUT_DEFAULTS.timeout})
   --request-timeout <d>    per request (default ${INPUT_DEFAULTS['request-timeout']})
   --smoke                  also run a 1-token chat completion per model
+  --pull                   Ollama: pull a required model that is missing, with progress
+  --deep                   LiteLLM: also check every backend through the proxy's /health
   --start <command>        start the server (through sh) and watch it; it keeps running afterwards
   --container <id|name>    read this container's state and logs as evidence
   --log-file <path>        read this server log as evidence
@@ -37,14 +44,24 @@ Usage: llm-preflight [options] [base-url ...]
   --help, --version
 
 Exit codes: 0 ready, 1 not ready (the cause is named), 2 invalid input.
+doctor exits 1 when a check fails (warnings alone exit 0).
 Every option can also come from LLM_PREFLIGHT_<OPTION>, e.g. LLM_PREFLIGHT_TIMEOUT=5m.
 `;
 
 /** The CLI as a function, so tests run it in-process. Returns the exit code. */
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
-  const args = configFromArgv(argv, io.env);
+  // Known before the inputs are parsed, so a rejected input (or a crash) never echoes one of them.
+  const early = earlySecrets(argv, io.env);
+  let args: ReturnType<typeof configFromArgv>;
+  try {
+    args = configFromArgv(argv, io.env);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    io.stderr.write(createRedactor(early)(`llm-preflight: internal error: ${message}. Please report it.\n`));
+    return 1;
+  }
   if (!args.ok) {
-    io.stderr.write(`llm-preflight: ${args.message}\n`);
+    io.stderr.write(createRedactor(early)(`llm-preflight: ${args.message}\n`));
     return 2;
   }
   if (args.options.help) {
@@ -55,7 +72,22 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     io.stdout.write(`${VERSION}\n`);
     return 0;
   }
-  let redact: Redactor = createRedactor([]);
+  if (args.options.command === 'doctor') {
+    // The doctor runs even when other inputs are invalid: a broken environment is what it is for.
+    const config = args.parsed.ok ? args.parsed.config : undefined;
+    const checks = await runDoctor(io.env, io.doctorProbes ?? systemProbes(), {
+      hosts: config?.endpoints.map((e) => e.host) ?? [],
+    });
+    const redactDoctor = createRedactor(config ? secretsOf(config) : []);
+    const code = doctorExitCode(checks);
+    io.stdout.write(
+      redactDoctor(
+        args.options.json ? JSON.stringify({ ok: code === 0, checks }) + '\n' : renderDoctor(checks),
+      ),
+    );
+    return code;
+  }
+  let redact: Redactor = createRedactor(early);
   const reporter = args.options.json
     ? createJsonReporter(io.stdout, io.stderr, () => redact)
     : createTerminalReporter(io.stderr, () => redact, { quiet: args.options.quiet });
@@ -64,7 +96,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     return 2;
   }
   const config = args.parsed.config;
-  redact = createRedactor(secretsOf(config));
+  redact = createRedactor([...early, ...secretsOf(config)]);
   try {
     const result = await runPreflight(config, reporter, {
       env: io.env,
@@ -76,6 +108,18 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     reporter.internalError(error);
     return 1;
   }
+}
+
+/** The api-key from flags and environment, and passwords or tokens in anything that looks like a URL. */
+function earlySecrets(argv: string[], env: Record<string, string | undefined>): string[] {
+  const keys: string[] = [];
+  argv.forEach((arg, i) => {
+    if (arg === '--api-key' && argv[i + 1] !== undefined) keys.push(argv[i + 1]!);
+    else if (arg.startsWith('--api-key=')) keys.push(arg.slice('--api-key='.length));
+  });
+  for (const name of ['OPENAI_API_KEY', 'LLM_PREFLIGHT_API_KEY']) if (env[name]) keys.push(env[name]!);
+  const urlText = [...argv, env.OPENAI_BASE_URL ?? '', env.LLM_PREFLIGHT_BASE_URL ?? ''].join('\n');
+  return [...keys.map((k) => k.trim()).filter((k) => k !== ''), ...secretsInText(urlText)];
 }
 
 function isEntryPoint(): boolean {
@@ -91,7 +135,13 @@ function isEntryPoint(): boolean {
 
 if (isEntryPoint()) {
   const controller = new AbortController();
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => controller.abort(signal));
+  // Ctrl-C stops the wait at once and the verdict says "cancelled" (exit 130); a second Ctrl-C, or a report
+  // that cannot be written, ends the process anyway.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const)
+    process.once(signal, () => {
+      controller.abort(signal);
+      setTimeout(() => process.exit(130), CANCEL_EXIT_AFTER_MS).unref();
+    });
   const code = await runCli(process.argv.slice(2), {
     stdout: process.stdout,
     stderr: process.stderr,

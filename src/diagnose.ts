@@ -1,9 +1,15 @@
 import type { Cause, ServerKind } from './causes.js';
+import { constants as osConstants } from 'node:os';
 import { formatDuration } from './config/duration.js';
-import { FINDING_MAX_EVIDENCE, PERSISTENT_FAILURE_ATTEMPTS } from './limits.js';
+import {
+  FINDING_LOG_LINES,
+  FINDING_MAX_EVIDENCE,
+  MAX_REDIRECTS,
+  PERSISTENT_FAILURE_ATTEMPTS,
+} from './limits.js';
 import { closestModel } from './models.js';
 import { PROFILES } from './servers/index.js';
-import type { Evidence, Finding, ProbeResult } from './types.js';
+import type { Evidence, Finding, ProbeResult, Stage } from './types.js';
 
 export interface DiagnoseContext {
   host: string;
@@ -35,25 +41,34 @@ interface Classified {
 
 const HTML = /^\s*(<!doctype html|<html)/i;
 
+const INFORMATIONAL_STAGES: ReadonlySet<Stage> = new Set<Stage>(['detect', 'version']);
+
 function isProxyAnswer(result: ProbeResult): boolean {
   if (!result.viaProxy) return false;
   if (result.kind === 'error')
     return result.code === 'PROXY' || result.code === 'ECONNREFUSED' || result.code === 'ENOTFOUND';
   const h = result.headers;
+  // A forwarding proxy adds Via to every answer it passes on, the server's own 503 "Loading model" included,
+  // so Via alone does not make an answer the proxy's: its own error pages are HTML or text, a server's are JSON.
+  const serverJson = /^\s*[{[]/.test(result.body);
   return (
     result.status === 407 ||
     'x-squid-error' in h ||
     /squid|proxy/i.test(h.server ?? '') ||
-    (('via' in h || HTML.test(result.body)) && [403, 502, 503, 504].includes(result.status))
+    (!serverJson && ('via' in h || HTML.test(result.body)) && [403, 502, 503, 504].includes(result.status))
   );
 }
 
+/**
+ * A 503 that means "not yet": llama.cpp's "Loading model" (unavailable_error), LocalAI's "starting", a warmup,
+ * or the empty body SGLang sends until its warmup request succeeds. A 503 that says "unhealthy" is not one:
+ * TGI listens only once warmed up, so its /health 503 means a shard failed its check, and LiteLLM's
+ * readiness 503 "Service Unhealthy" carries an exception. Those are server errors.
+ */
 function looksLoading(result: Extract<ProbeResult, { kind: 'http' }>): boolean {
   return (
     result.status === 503 &&
-    (/loading|unavailable_error|starting|warm/i.test(result.body) ||
-      result.body.trim() === '' ||
-      /unhealthy/i.test(result.body))
+    (/loading|unavailable_error|starting|warm/i.test(result.body) || result.body.trim() === '')
   );
 }
 
@@ -83,9 +98,11 @@ export function classifyAttempt(ev: AttemptEvidence): Classified | undefined {
         return c('no-response', 'deadline');
     }
   }
+  // Before the smoke rule: llama.cpp and TGI list models without a key but guard completions, so a 401 on
+  // the smoke request is a missing key, not a broken model.
+  if (r.status === 401 || r.status === 403) return c('unauthorized', 'now');
   if (ev.stage === 'smoke')
     return r.status >= 200 && r.status < 300 && !ev.problem ? undefined : c('smoke-failed', 'now');
-  if (r.status === 401 || r.status === 403) return c('unauthorized', 'now');
   if (looksLoading(r)) return c('still-loading', 'deadline');
   if (r.status >= 500) return c('server-error', 'deadline');
   if (r.truncated) return c('bad-response', 'persistent');
@@ -116,11 +133,15 @@ export function settle(evidence: readonly Evidence[], ctx: DiagnoseContext): Fin
 
   const container = lastOf(evidence, 'container');
   const exit = lastOf(evidence, 'exit');
-  const fatalLog = evidence.find(
-    (e): e is Extract<Evidence, { kind: 'log' }> =>
-      e.kind === 'log' && e.cause !== undefined && e.fatal === true,
+  const logs = evidence.filter((e): e is Extract<Evidence, { kind: 'log' }> => e.kind === 'log');
+  const fatalLog = logs.find((e) => e.cause !== undefined && e.fatal === true);
+  // A line that explains a failure without ending the wait by itself (the Hub rate-limited the download):
+  // once the server is dead, it is the best explanation there is.
+  const explainingLog = logs.find(
+    (e) => e.cause !== undefined && e.fatal !== true && e.cause !== 'server-exited',
   );
-  const containerDead = container && (container.oomKilled || ['exited', 'dead'].includes(container.status));
+  const containerDead =
+    container && (container.oomKilled || CONTAINER_DEAD_STATES.includes(container.status));
 
   if (container?.oomKilled) {
     return finding(
@@ -145,26 +166,55 @@ export function settle(evidence: readonly Evidence[], ctx: DiagnoseContext): Fin
       [fatalLog, ...(exit ? [exit] : []), ...(container ? [container] : []), ...logsAround(evidence)],
     );
   }
-  if (exit) {
+  if (exit || containerDead) {
+    const what = exit
+      ? describeEnd(exit)
+      : `The container ${container!.id} is ${container!.status} (exit code ${container!.exitCode ?? '?'}${container!.restartCount ? `, restarted ${container!.restartCount} times` : ''})`;
+    const dead: Evidence[] = exit ? [exit] : [container!];
+    if (explainingLog) {
+      return finding(
+        explainingLog.cause!,
+        `${what}; ${explainingLog.source} says: ${explainingLog.line}`,
+        explainingLog.hint ?? '',
+        [explainingLog, ...dead, ...logsAround(evidence)],
+      );
+    }
     return finding(
       'server-exited',
-      `The server process exited before it was ready (${describeExit(exit)}).`,
-      'Read the last lines of its log below; run the start command by hand to see the full error.',
-      [exit, ...logsAround(evidence)],
+      `${what}.`,
+      exit
+        ? exitHint(exit)
+        : 'Read the container log lines below (docker logs); a service container that exits at start usually has a bad command or missing environment.',
+      [...dead, ...logsAround(evidence)],
     );
   }
-  if (containerDead) {
+  if (container?.status === 'missing') {
     return finding(
       'server-exited',
-      `The container ${container.id} is ${container.status} (exit code ${container.exitCode ?? '?'}${container.restartCount ? `, restarted ${container.restartCount} times` : ''}).`,
-      'Read the container log lines below (docker logs); a service container that exits at start usually has a bad command or missing environment.',
-      [container, ...logsAround(evidence)],
+      `The container ${container.id} does not exist (docker: ${container.error ?? 'no such container'}).`,
+      'It may have exited and been removed (docker run --rm), or the id or name is wrong: for a service container pass ${{ job.services.<label>.id }}.',
+      [container],
     );
   }
 
-  const attempts = evidence.filter((e): e is AttemptEvidence => e.kind === 'attempt');
+  const pullFailed = evidence.find(
+    (e): e is Extract<Evidence, { kind: 'pull' }> => e.kind === 'pull' && e.error !== undefined,
+  );
+  if (pullFailed) return explainPullFailure(pullFailed, evidence, ctx);
+
+  // A poll cut off by the overall deadline says nothing about the server; the ones before it do. Nor do the
+  // requests that only gather facts (GET / for a fingerprint, the version): a 404 there is no failure.
+  const attempts = evidence.filter(
+    (e): e is AttemptEvidence =>
+      e.kind === 'attempt' &&
+      !INFORMATIONAL_STAGES.has(e.stage) &&
+      !(e.result.kind === 'error' && e.result.code === 'DEADLINE'),
+  );
   const last = attempts.at(-1);
   const lastClass = last ? classifyAttempt(last) : undefined;
+
+  const backendsFinding = judgeBackends(evidence, last, ctx);
+  if (backendsFinding) return backendsFinding;
 
   const modelsFinding = judgeModels(evidence, ctx);
   if (modelsFinding) return modelsFinding;
@@ -189,7 +239,8 @@ export function settle(evidence: readonly Evidence[], ctx: DiagnoseContext): Fin
 function judgeModels(evidence: readonly Evidence[], ctx: DiagnoseContext): Finding | undefined {
   const models = lastOf(evidence, 'models');
   if (!models) return undefined;
-  const served = models.served;
+  // The evidence keeps only the first ids (it is printed); the whole list decides what is served.
+  const served = ctx.served ?? models.served;
   if (served.length === 0) {
     return finding(
       'no-models',
@@ -216,16 +267,87 @@ function judgeModels(evidence: readonly Evidence[], ctx: DiagnoseContext): Findi
   );
 }
 
+function explainPullFailure(
+  pull: Extract<Evidence, { kind: 'pull' }>,
+  evidence: readonly Evidence[],
+  ctx: DiagnoseContext,
+): Finding {
+  const error = pull.error ?? '';
+  const hint = /before the deadline/.test(error)
+    ? 'Raise timeout to leave room for the download, or cache the Ollama models directory between runs (actions/cache on ~/.ollama/models, or a volume for the container) so the pull is skipped.'
+    : /file does not exist|manifest unknown|not found/i.test(error)
+      ? 'That model name or tag does not exist in the Ollama registry: check the spelling and the tag (e.g. llama3.2:1b; see ollama.com/library).'
+      : /invalid model name/i.test(error)
+        ? 'That is not a valid Ollama model name: write it as name:tag, e.g. llama3.2:1b.'
+        : /no space left/i.test(error)
+          ? 'The disk that holds the Ollama models is full: free space or pick a smaller model (llm-preflight doctor shows free disk).'
+          : /max retries exceeded|dial tcp|lookup |tls|certificate|connection refused|i\/o timeout|proxyconnect/i.test(
+                error,
+              )
+            ? 'Ollama could not download from its registry: check the network of the machine or container that runs Ollama (and HTTPS_PROXY for the Ollama process itself).'
+            : 'Read the Ollama server log for the whole error.';
+  const request = evidence.findLast((e) => e.kind === 'attempt' && e.stage === 'pull');
+  return finding(
+    'model-download-failed',
+    `Pulling "${pull.model}" into the Ollama server at ${ctx.root} failed: ${oneLine(error, 300)}.`,
+    hint,
+    [pull, ...(request ? [request] : []), ...logsAround(evidence)],
+  );
+}
+
+/** `deep` on a LiteLLM proxy: any backend failing the proxy's own health check, or /health hanging on one. */
+function judgeBackends(
+  evidence: readonly Evidence[],
+  last: AttemptEvidence | undefined,
+  ctx: DiagnoseContext,
+): Finding | undefined {
+  const backends = evidence.filter((e): e is Extract<Evidence, { kind: 'backend' }> => e.kind === 'backend');
+  const unhealthy = backends.filter((b) => !b.healthy);
+  if (unhealthy.length > 0) {
+    const which =
+      unhealthy.length === backends.length
+        ? backends.length === 1
+          ? 'its only backend fails'
+          : `all ${backends.length} backends fail`
+        : `${unhealthy.length} of ${backends.length} backends fail`;
+    const listed = unhealthy
+      .slice(0, 3)
+      .map((b) => `${b.model}: ${oneLine(b.error ?? 'unhealthy', 160)}`)
+      .join('; ');
+    const more = unhealthy.length > 3 ? `; and ${unhealthy.length - 3} more` : '';
+    return finding(
+      'backend-unhealthy',
+      `${ctx.root} is up, but ${which} the proxy's health check: ${listed}${more}.`,
+      'Requests routed to these backends will fail. Check that each backend server is running and reachable from the proxy (api_base in the LiteLLM config; LiteLLM honours HTTP(S)_PROXY, so list local backends in NO_PROXY), or remove it from model_list.',
+      unhealthy,
+    );
+  }
+  if (last?.stage === 'backends' && last.result.kind === 'error' && last.result.code === 'TIMEOUT') {
+    return finding(
+      'backend-unhealthy',
+      `${ctx.root} is up, but its backend health check (GET /health) gave no answer in time: the proxy calls every backend for it, so one backend that hangs holds the answer.`,
+      'Check that every backend in the LiteLLM config answers, or raise timeout; deep: false skips this check.',
+      [last],
+    );
+  }
+  return undefined;
+}
+
 function sameModel(required: string, served: string): boolean {
   const strip = (id: string) => (id.endsWith(':latest') ? id.slice(0, -7) : id);
   return required === served || strip(required) === strip(served);
 }
 
+/**
+ * The last few failures all name the same cause. Requests that succeeded in between do not break the run: a
+ * forced kind's health check passes before every model list that 404s, and that 404 is no less persistent.
+ */
 function persistent(attempts: readonly AttemptEvidence[], cause: Cause): boolean {
-  const recent = attempts.slice(-PERSISTENT_FAILURE_ATTEMPTS);
-  return (
-    recent.length >= PERSISTENT_FAILURE_ATTEMPTS && recent.every((a) => classifyAttempt(a)?.cause === cause)
-  );
+  const recent = attempts
+    .map((a) => classifyAttempt(a)?.cause)
+    .filter((c) => c !== undefined)
+    .slice(-PERSISTENT_FAILURE_ATTEMPTS);
+  return recent.length >= PERSISTENT_FAILURE_ATTEMPTS && recent.every((c) => c === cause);
 }
 
 function explain(
@@ -246,6 +368,16 @@ function explain(
   const excerpt = r.kind === 'http' && r.body.trim() ? `: ${oneLine(r.body, 160)}` : '';
   switch (c.cause) {
     case 'connection-refused': {
+      // Nothing answered at all, not even a refusal: the packets are dropped on the way.
+      const unanswered = r.kind === 'error' && (r.code === 'CONNECT_TIMEOUT' || r.code === 'EHOSTUNREACH');
+      if (unanswered) {
+        return finding(
+          'connection-refused',
+          `No connection to ${hostPort} within ${took}: ${r.code === 'EHOSTUNREACH' ? 'the host is unreachable from here' : 'every connection attempt timed out, so nothing at that address answers (not even with a refusal)'}.`,
+          'Check the host address and port in base-url, and that no firewall or security group drops traffic from the runner to it; a server on this machine would have refused at once.',
+          withLogs([ev]),
+        );
+      }
       const answeredBefore = firstHttp && firstHttp.result.kind === 'http';
       const summary = answeredBefore
         ? `Connection refused on ${hostPort}: the server answered at ${formatDuration(firstHttp.atMs)} (HTTP ${firstHttp.result.kind === 'http' ? firstHttp.result.status : ''}) and then stopped listening, so it probably crashed.`
@@ -277,13 +409,21 @@ function explain(
           : `A service label such as "${ctx.host}" resolves only inside a container job (container: set). From a job on the runner, use http://localhost:<mapped port>.`,
         [ev],
       );
-    case 'proxy-intercept':
+    case 'proxy-intercept': {
+      // A proxy's error page is HTML: its <title> and Squid's X-Squid-Error say more than its doctype.
+      const title = r.kind === 'http' ? /<title>([^<]*)<\/title>/i.exec(r.body)?.[1] : undefined;
+      const squid = r.kind === 'http' ? r.headers['x-squid-error'] : undefined;
+      const said =
+        r.kind !== 'http'
+          ? ''
+          : `${squid ? ` (X-Squid-Error: ${oneLine(squid, 60)})` : ''}${title ? `: "${oneLine(title, 120)}"` : excerpt}`;
       return finding(
         'proxy-intercept',
-        `Requests to ${hostPort} go through the proxy ${r.viaProxy ?? ''}, and the proxy ${r.kind === 'http' ? `answered ${status}${excerpt}` : `failed (${r.code}: ${oneLine(r.message, 120)})`}.`,
+        `Requests to ${hostPort} go through the proxy ${r.viaProxy ?? ''}, and the proxy ${r.kind === 'http' ? `answered ${status}${said}` : `failed (${r.code}: ${oneLine(r.message, 120)})`}.`,
         `Add the host to NO_PROXY (e.g. NO_PROXY=localhost,127.0.0.1,::1,${ctx.host}) for this step and for your tests.`,
         [ev],
       );
+    }
     case 'no-response':
       return finding(
         'no-response',
@@ -312,40 +452,66 @@ function explain(
     case 'server-error':
       return finding(
         'server-error',
-        `${ctx.root} answered ${status} on ${new URL(ev.url).pathname}${excerpt}.`,
+        `${ctx.root} answered ${status} on ${pathOf(ev.url)}${excerpt}.`,
         'The server is up but failing: its log says why (an engine crash, a backend it cannot reach).',
         withLogs([ev]),
       );
     case 'not-an-llm-server':
       return finding(
         'not-an-llm-server',
-        `Something answers on ${hostPort}, but it is not an OpenAI-compatible LLM server (${new URL(ev.url).pathname} gave ${status}${r.kind === 'http' && HTML.test(r.body) ? ', an HTML page' : ''}).`,
-        'Check the port and path in base-url: another service may hold this port, or the API lives under a prefix.',
+        `Something answers on ${hostPort}, but it is not an OpenAI-compatible LLM server (${pathOf(ev.url)} gave ${status}${r.kind === 'http' && HTML.test(r.body) ? ', an HTML page' : ''}).`,
+        // Auto mode falls back to the model list when a guessed kind lacks its health route, so a failing
+        // health route means the `server` input named a kind this server is not.
+        ev.stage === 'health' && profile
+          ? `This server has no ${pathOf(ev.url)}, which ${profile.label} answers: check that server: ${profile.kind} is the right kind, or use server: auto.`
+          : 'Check the port and path in base-url: another service may hold this port, or the API lives under a prefix.',
         [ev],
       );
     case 'unauthorized': {
+      // Ollama's host guard answers 403 with an empty body before anything else, so in auto mode the kind is
+      // still unknown when it happens: an empty 403 from a server nobody identified gets the same hint.
       const ollamaHostGuard =
-        ctx.kind === 'ollama' && r.kind === 'http' && r.status === 403 && r.body.trim() === '';
+        (ctx.kind === 'ollama' || ctx.kind === undefined) &&
+        r.kind === 'http' &&
+        r.status === 403 &&
+        r.body.trim() === '';
       return finding(
         'unauthorized',
         `${ctx.root} refused the request with ${status}${excerpt}${ctx.apiKeyGiven ? ' although an api-key was sent' : ' and no api-key was given'}.`,
         ollamaHostGuard
-          ? 'Ollama bound to loopback rejects requests whose Host is not local: call it as localhost/127.0.0.1, or set OLLAMA_HOST=0.0.0.0.'
+          ? `${ctx.kind === 'ollama' ? '' : 'If this is Ollama: '}Ollama bound to loopback rejects requests whose Host is not local: call it as localhost/127.0.0.1, or set OLLAMA_HOST=0.0.0.0.`
           : ctx.apiKeyGiven
             ? 'The api-key is wrong for this server: pass the key the server was started with (e.g. vLLM --api-key, LiteLLM master key) from a secret.'
             : 'This server requires a key: set api-key: ${{ secrets.LLM_API_KEY }}.',
         [ev],
       );
     }
-    case 'bad-response':
+    case 'bad-response': {
+      const redirect =
+        r.kind === 'http' && r.status >= 300 && r.status < 400 ? r.headers.location : undefined;
+      if (r.kind === 'http' && redirect !== undefined) {
+        // The Location header is the server's text: quoted, never a link (the reporters escape it).
+        const sameOrigin = originOf(redirect, ev.url) === originOf(ev.url);
+        return finding(
+          'bad-response',
+          sameOrigin
+            ? `${pathOf(ev.url)} on ${hostPort} redirects in a loop (HTTP ${r.status} to "${oneLine(redirect, 160)}", more than ${MAX_REDIRECTS} times).`
+            : `${pathOf(ev.url)} on ${hostPort} redirects to another origin (HTTP ${r.status} to "${oneLine(redirect, 160)}"); llm-preflight does not follow it, so the api-key never leaves the host you named.`,
+          sameOrigin
+            ? "Check the server's or reverse proxy's redirect rules for this path."
+            : 'Set base-url to the address the server really answers on (e.g. https:// rather than http://).',
+          [ev],
+        );
+      }
       return finding(
         'bad-response',
         r.kind === 'http' && r.truncated
-          ? `${new URL(ev.url).pathname} sent a body larger than the size bound; it was cut off.`
-          : `${new URL(ev.url).pathname} on ${hostPort} gave a malformed answer: ${ev.problem ?? status}${excerpt}.`,
+          ? `${pathOf(ev.url)} sent a body larger than the size bound; it was cut off.`
+          : `${pathOf(ev.url)} on ${hostPort} gave a malformed answer: ${ev.problem ?? status}${excerpt}.`,
         'Check that base-url points at the OpenAI-compatible API of the server (the /v1 routes).',
         [ev],
       );
+    }
     case 'smoke-failed':
       return finding(
         'smoke-failed',
@@ -375,12 +541,53 @@ function lastOf<K extends Evidence['kind']>(
 }
 
 function logsAround(evidence: readonly Evidence[]): Evidence[] {
-  return evidence.filter((e) => e.kind === 'log').slice(-6);
+  return evidence.filter((e) => e.kind === 'log').slice(-FINDING_LOG_LINES);
 }
+
+/** A container in one of these states has stopped serving: `restarting` is a crash loop in progress. */
+const CONTAINER_DEAD_STATES = ['exited', 'dead', 'restarting'];
 
 function describeExit(exit: Extract<Evidence, { kind: 'exit' }>): string {
   if (exit.signal) return `killed by ${exit.signal}`;
-  return `exit code ${exit.code ?? '?'}`;
+  if (exit.code === null) return 'exit status unknown';
+  // A shell reports a command killed by signal N as exit code 128 + N.
+  const name = exit.code > 128 ? signalName(exit.code - 128) : undefined;
+  return name ? `exit code ${exit.code}: killed by ${name}` : `exit code ${exit.code}`;
+}
+
+function signalName(signal: number): string | undefined {
+  return Object.entries(osConstants.signals).find(([, n]) => n === signal)?.[0];
+}
+
+/** The sentence for a started server's end, by who reported it (supervise.ts names the source). */
+function describeEnd(exit: Extract<Evidence, { kind: 'exit' }>): string {
+  if (exit.source === 'start command')
+    return `The server process exited before it was ready (${describeExit(exit)})`;
+  if (exit.source === 'processes of the start command')
+    return 'The processes the start command left running all ended before the server was ready';
+  const why = /^start command \((.*)\)$/.exec(exit.source)?.[1];
+  return why ? `The start command could not run (${why})` : `${exit.source} ended (${describeExit(exit)})`;
+}
+
+function exitHint(exit: Extract<Evidence, { kind: 'exit' }>): string {
+  if (exit.signal === 'SIGKILL' || exit.code === 137)
+    return "Nothing in its log explains it: a SIGKILL with no error usually comes from the kernel's out-of-memory killer (see dmesg), so try a smaller model or a runner with more memory.";
+  if (exit.code === 0)
+    return 'It ended without an error before serving: start must run the server itself, in the foreground (not docker run -d or a service manager). For a server started another way, use container or log-file instead.';
+  if (exit.code === 127)
+    return 'The shell could not find the command (exit code 127): check that the server is installed in this step and on PATH.';
+  if (exit.code === 126)
+    return 'The shell found the command but could not execute it (exit code 126): check its permissions.';
+  return 'Read the last lines of its log below; run the start command by hand to see the full error.';
+}
+
+/** Evidence URLs are redacted text and may no longer parse; diagnosis must not throw on them. */
+function pathOf(url: string): string {
+  return URL.canParse(url) ? new URL(url).pathname : url;
+}
+
+function originOf(url: string, base?: string): string | undefined {
+  return URL.canParse(url, base) ? new URL(url, base).origin : undefined;
 }
 
 export function oneLine(text: string, max: number): string {

@@ -4,27 +4,66 @@ import type { Redactor } from './redact.js';
 import { matchLogLine, readyLogMatches } from './servers/index.js';
 import type { Evidence } from './types.js';
 
-/** Strips terminal colour codes and carriage-return progress bars, caps the length, masks secrets. */
+/** A crash loop prints the same error thousands of times; the first matching lines say it all. */
+export const LOG_EVIDENCE_MAX_LINES = 50;
+/**
+ * How long a generic line ("Engine core initialization failed", TGI "Error: DownloadError") waits for the
+ * specific one that explains it. Tracebacks are written in one burst, but a container's log is read once a
+ * second, so this is longer than one container poll: a traceback split across two reads still puts its
+ * root cause first. A started process that exits releases the wait at once.
+ */
+export const GENERIC_LINE_GRACE_MS = 1_500;
+/** A writer that never prints a newline must not grow the pending buffer without bound. */
+const PARTIAL_LINE_MAX_CHARS = LOG_LINE_MAX_CHARS * 4;
+
+// CSI (colours, cursor moves), OSC (titles, hyperlinks; ended by BEL or ST) and the other two-byte escapes.
+// oxlint-disable-next-line no-control-regex -- matching control characters is the point
+const ANSI = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-Z\\-_]/g;
+// Control characters left after the escapes are gone (tab stays: it is how tracebacks indent).
+// oxlint-disable-next-line no-control-regex -- as above
+const CONTROL = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/g;
+
+/**
+ * One raw log line made presentable: terminal escapes stripped, only the last frame of a carriage-return
+ * progress bar kept, secrets masked (before the cut, so a secret is never half-shown), length capped.
+ * Workflow commands are left as they are: see `defangCommands` for text shown outside ::stop-commands::.
+ */
 export function cleanLogLine(raw: string, redact: Redactor): string {
-  const withoutAnsi = raw.replace(/\x1b\[[0-9;?]*[ -/]*[@-~]/g, '');
+  const withoutAnsi = raw.replace(ANSI, '');
   const lastFrame =
     withoutAnsi
       .split('\r')
       .filter((part) => part.trim() !== '')
       .at(-1) ?? '';
-  const capped =
-    lastFrame.length > LOG_LINE_MAX_CHARS ? lastFrame.slice(0, LOG_LINE_MAX_CHARS) + '…' : lastFrame;
-  return redact(capped.trimEnd());
+  const masked = redact(lastFrame.replace(CONTROL, '').trimEnd());
+  return masked.length > LOG_LINE_MAX_CHARS ? masked.slice(0, LOG_LINE_MAX_CHARS) + '…' : masked;
+}
+
+/**
+ * The runner executes a line that starts with `::` (after spaces) and reads `##[` anywhere in a line, on
+ * stdout and stderr alike. A server's log line quoted in an annotation, a progress line or the CLI's output
+ * (a `run:` step is read the same way) must not become a command: a zero-width space breaks both markers
+ * without changing what a reader sees.
+ */
+export function defangCommands(line: string): string {
+  return line.replace(/^(\s*):(?=:)/, '$1:\u200b').replace(/##\[/g, '#\u200b#[');
 }
 
 /**
  * Reads a server's log as it grows: splits it into lines, keeps the last ones, and turns lines that match a
- * known signature into evidence. Pure apart from the callbacks; the tailers feed it chunks.
+ * known signature into evidence. Pure apart from the callbacks and one timer (see GENERIC_LINE_GRACE_MS);
+ * the tailers feed it chunks.
  */
 export class LogReader {
   private partial = '';
+  /** Set after a jump into the middle of a file: the text up to the next newline is half a line. */
+  private skippingToNewline = false;
   private readonly ring: string[] = [];
   private matched = 0;
+  /** A fatal line has gone out: later generic lines are context, not the cause. */
+  private decided = false;
+  private pending: Array<Extract<Evidence, { kind: 'log' }>> = [];
+  private pendingTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly source: string,
@@ -36,20 +75,33 @@ export class LogReader {
   ) {}
 
   push(chunk: string): void {
-    const text = this.partial + chunk;
-    const lines = text.split('\n');
+    let text = chunk;
+    if (this.skippingToNewline) {
+      const newline = text.indexOf('\n');
+      if (newline < 0) return;
+      text = text.slice(newline + 1);
+      this.skippingToNewline = false;
+    }
+    const lines = (this.partial + text).split('\n');
     this.partial = lines.pop() ?? '';
-    // A server that never prints a newline must not grow this buffer without bound.
-    if (this.partial.length > LOG_LINE_MAX_CHARS * 4) {
+    if (this.partial.length > PARTIAL_LINE_MAX_CHARS) {
       lines.push(this.partial);
       this.partial = '';
     }
     for (const line of lines) this.line(line);
   }
 
-  flush(): void {
-    if (this.partial) this.line(this.partial);
+  /** The reader lost its place (bytes skipped or the file replaced): drop the half line it holds. */
+  skipToNextLine(): void {
     this.partial = '';
+    this.skippingToNewline = true;
+  }
+
+  /** The writer is done (or we stop reading): take the unfinished last line and settle generic lines now. */
+  flush(): void {
+    if (this.partial && !this.skippingToNewline) this.line(this.partial);
+    this.partial = '';
+    this.releasePending();
   }
 
   tail(): string[] {
@@ -57,24 +109,53 @@ export class LogReader {
   }
 
   private line(raw: string): void {
-    const line = cleanLogLine(raw, this.redact);
+    const line = defangCommands(cleanLogLine(raw, this.redact));
     if (line.trim() === '') return;
     this.ring.push(line);
     if (this.ring.length > LOG_RING_LINES) this.ring.shift();
     const signature = matchLogLine(line, this.kind);
-    // Bounded: a crash loop prints the same error thousands of times; the first ones say it all.
-    if (signature && this.matched < 50) {
+    if (signature && this.matched < LOG_EVIDENCE_MAX_LINES) {
       this.matched++;
-      this.emit({
+      const fatal = signature.fatal !== false;
+      const ev: Extract<Evidence, { kind: 'log' }> = {
         kind: 'log',
         atMs: this.at(),
         source: this.source,
         line,
         cause: signature.cause,
         hint: signature.hint,
-        fatal: signature.fatal !== false,
-      });
+        fatal,
+      };
+      if (fatal && signature.generic) {
+        this.hold(ev);
+      } else {
+        if (fatal) this.decided = true;
+        this.emit(ev);
+      }
     }
     if (readyLogMatches(line, this.kind)) this.onReady();
+  }
+
+  /**
+   * A generic line is held back for a moment: the specific line that explains it (printed just before or
+   * just after) must be the evidence that settles the wait, not the wrapper.
+   */
+  private hold(ev: Extract<Evidence, { kind: 'log' }>): void {
+    this.pending.push(ev);
+    if (this.pendingTimer) return;
+    this.pendingTimer = setTimeout(() => this.releasePending(), GENERIC_LINE_GRACE_MS);
+    this.pendingTimer.unref();
+  }
+
+  private releasePending(): void {
+    if (this.pendingTimer) clearTimeout(this.pendingTimer);
+    this.pendingTimer = undefined;
+    const pending = this.pending;
+    this.pending = [];
+    for (const ev of pending) {
+      // Explained by a specific line already: kept as context, but it no longer decides anything.
+      this.emit({ ...ev, atMs: this.at(), fatal: !this.decided });
+      this.decided = true;
+    }
   }
 }

@@ -1,54 +1,76 @@
 import * as core from '@actions/core';
-import { openSync, readSync, closeSync, fstatSync } from 'node:fs';
-import { LOG_TAIL_BYTES } from './limits.js';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { parseEndpointLines } from './config/endpoints.js';
+import { LOG_LINES_QUOTED, LOG_TAIL_BYTES } from './limits.js';
 import { cleanLogLine } from './log-lines.js';
 import { createRedactor } from './redact.js';
 import { printLogTails } from './report/actions.js';
 import { STATE } from './report/actions-state.js';
 import { stopProcessGroup } from './stop-server.js';
 
-// The post step (post-if: always()): stop the server that main started, and keep its last words in the log.
+// The post step (post-if: always(), so also after a failure or a cancellation): stop the server that main
+// started, then show its last words. Bounded: STOP_GRACE_MS plus a second to stop, LOG_TAIL_BYTES to read.
 try {
   const pid = Number(core.getState(STATE.serverPid));
   const logFile = core.getState(STATE.logFile);
   if (pid) {
     const outcome = await stopProcessGroup(pid);
-    const said: Record<string, string> = {
+    const said: Record<typeof outcome, string> = {
       'not-running': `The server started by llm-preflight (pid ${pid}) had already stopped.`,
-      stopped: `Stopped the server started by llm-preflight (pid ${pid}).`,
-      killed: `The server (pid ${pid}) ignored SIGTERM; killed it.`,
+      stopped: `Stopped the server started by llm-preflight (pid ${pid}) and every process of its group.`,
+      killed: `The server (pid ${pid}) ignored SIGTERM; killed its process group.`,
       failed: `Could not stop the server (pid ${pid}); the runner's orphan cleanup will end it.`,
     };
-    if (outcome === 'failed') core.warning(said[outcome]!);
-    else core.info(said[outcome]!);
+    if (outcome === 'failed') core.warning(said[outcome]);
+    else core.info(said[outcome]);
   }
   if (logFile) {
-    const redact = createRedactor([process.env['INPUT_API-KEY']]);
-    const lines = readTail(logFile)
-      .split('\n')
+    const redact = createRedactor(postSecrets(process.env));
+    const lines = logTail(readTail(logFile))
       .map((l) => cleanLogLine(l, redact))
-      .filter((l) => l.trim() !== '');
-    // Collapsed, so it costs nothing when the job passed and is one click away when a test failed.
+      .filter((l) => l.trim() !== '')
+      .slice(-LOG_LINES_QUOTED);
+    // Collapsed, so it costs nothing when the job passed and is one click away when a test failed; inside
+    // ::stop-commands::, so a line such as "::error::" or "::set-output" is shown, never executed.
     printLogTails([{ source: `server log ${logFile}`, lines }]);
   }
 } catch (error) {
   core.warning(`llm-preflight post step: ${error instanceof Error ? error.message : String(error)}`);
 }
 
-function readTail(path: string): string {
+/**
+ * The secrets main masked (run.ts secretsOf), read straight from the inputs: the post step stays small and
+ * quick to start without the config schema and the HTTP stack.
+ */
+function postSecrets(env: NodeJS.ProcessEnv): string[] {
+  const endpoints = parseEndpointLines(env['INPUT_BASE-URL'] ?? '');
+  return [
+    env['INPUT_API-KEY'],
+    ...(endpoints.ok ? endpoints.endpoints.flatMap((e) => e.secrets) : []),
+  ].filter((s): s is string => !!s && s.trim() !== '');
+}
+
+/** The last LOG_TAIL_BYTES of the file, and whether that starts in the middle of it. */
+function readTail(path: string): { text: string; fromMiddle: boolean } {
   let fd: number;
   try {
     fd = openSync(path, 'r');
   } catch {
-    return '';
+    return { text: '', fromMiddle: false };
   }
   try {
     const size = fstatSync(fd).size;
     const length = Math.min(size, LOG_TAIL_BYTES);
     const buffer = Buffer.alloc(length);
     readSync(fd, buffer, 0, length, size - length);
-    return buffer.toString('utf8');
+    return { text: buffer.toString('utf8'), fromMiddle: size > length };
   } finally {
     closeSync(fd);
   }
+}
+
+/** Whole lines only: a read that starts inside the file starts inside a line, which is dropped. */
+function logTail({ text, fromMiddle }: { text: string; fromMiddle: boolean }): string[] {
+  const lines = text.split('\n');
+  return fromMiddle ? lines.slice(1) : lines;
 }

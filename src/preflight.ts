@@ -5,17 +5,32 @@ import { nextDelayMs } from './backoff.js';
 import { classifyAttempt, settle, type DiagnoseContext } from './diagnose.js';
 import {
   EVIDENCE_BODY_CHARS,
+  HEADER_EVIDENCE_MAX_CHARS,
+  FATAL_LINE_EXIT_WAIT_MS,
   MODEL_LIST_MAX_BYTES,
+  MODELS_EVIDENCE_MAX_IDS,
   SMALL_BODY_MAX_BYTES,
+  REQUEST_TIMEOUT_FLOOR_MS,
   SMOKE_BODY_MAX_BYTES,
   TIMELINE_MAX_EVIDENCE,
+  VERSION_REQUEST_TIMEOUT_MS,
 } from './limits.js';
-import { parseModelList } from './models.js';
+import { isServed, parseModelList } from './models.js';
+import { pullOllamaModel } from './ollama-pull.js';
+import { BACKEND_HEALTH_MAX_BYTES, BACKEND_HEALTH_PATH, readBackendHealth } from './litellm-backends.js';
 import { createProber, type Prober, type ProbeRequest } from './probe.js';
 import type { Redactor } from './redact.js';
 import { detectServer, PROFILES, type ServerProfile } from './servers/index.js';
 import type { EvidenceSources } from './supervise.js';
-import type { EndpointResult, Evidence, PreflightResult, ProbeResult, SmokeResult, Stage } from './types.js';
+import type {
+  EndpointResult,
+  Evidence,
+  Finding,
+  PreflightResult,
+  ProbeResult,
+  SmokeResult,
+  Stage,
+} from './types.js';
 import { Waker } from './waker.js';
 
 export interface Progress {
@@ -65,7 +80,9 @@ export async function preflight(config: Config, deps: PreflightDeps): Promise<Pr
     });
     waker.wake();
   };
-  deps.signal?.addEventListener('abort', onAbort, { once: true });
+  // A signal that came before we started (during parsing or start-up) sends no event: act on it now.
+  if (deps.signal?.aborted) onAbort();
+  else deps.signal?.addEventListener('abort', onAbort, { once: true });
   try {
     const endpoints = await Promise.all(
       config.endpoints.map((endpoint) =>
@@ -131,16 +148,26 @@ async function checkEndpoint(
   ): Promise<{ result: ProbeResult; json?: unknown; evidence: Extract<Evidence, { kind: 'attempt' }> }> => {
     const url = `${endpoint.root}${path}${endpoint.query}`;
     const remaining = run.deadline - run.now();
-    const timeoutMs = Math.max(1, Math.min(options.timeoutMs ?? config.requestTimeoutMs, remaining));
-    const raw = await run.prober.probe({
+    const wantedMs = options.timeoutMs ?? config.requestTimeoutMs;
+    // The last try at the deadline still gets the floor: a 1 ms request proves nothing either way.
+    const timeoutMs = Math.max(1, Math.min(wantedMs, Math.max(remaining, REQUEST_TIMEOUT_FLOOR_MS)));
+    // A poll cut short by the overall deadline says nothing about the server: diagnosis must not read its
+    // timeout as "no response" when the attempts before it saw a 503 or a 500.
+    const cutByDeadline = options.timeoutMs === undefined && timeoutMs < config.requestTimeoutMs;
+    const probed = await run.prober.probe({
       method: options.method ?? 'GET',
       url,
       headers: { ...headers(), ...(options.body ? { 'content-type': 'application/json' } : {}) },
       timeoutMs,
       maxBodyBytes: options.maxBodyBytes,
       ...(options.body !== undefined ? { body: options.body } : {}),
+      ...(options.onChunk ? { onChunk: options.onChunk } : {}),
       ...(run.signal ? { signal: run.signal } : {}),
     });
+    const raw: ProbeResult =
+      cutByDeadline && probed.kind === 'error' && probed.code === 'TIMEOUT'
+        ? { ...probed, code: 'DEADLINE', message: 'cut off by the overall deadline' }
+        : probed;
     let json: unknown;
     if (raw.kind === 'http' && !raw.truncated) {
       try {
@@ -151,7 +178,14 @@ async function checkEndpoint(
     }
     const shown: ProbeResult =
       raw.kind === 'http'
-        ? { ...raw, body: redact(raw.body.slice(0, EVIDENCE_BODY_CHARS)), headers: pickHeaders(raw.headers) }
+        ? {
+            ...raw,
+            body: redact(raw.body.slice(0, EVIDENCE_BODY_CHARS)),
+            // Header values are the server's text too (a Location can carry a token, a Server header anything).
+            headers: Object.fromEntries(
+              Object.entries(pickHeaders(raw.headers)).map(([name, value]) => [name, redact(value)]),
+            ),
+          }
         : { ...raw, message: redact(raw.message) };
     if (shown.viaProxy) shown.viaProxy = redact(shown.viaProxy);
     const evidence: Extract<Evidence, { kind: 'attempt' }> = {
@@ -187,15 +221,15 @@ async function checkEndpoint(
   /** One attempt: every stage in order, stopping at the first that is not ready. Returns true when ready. */
   const attempt = async (): Promise<boolean> => {
     const profile: ServerProfile | undefined = kind ? PROFILES[kind] : undefined;
-    if (profile?.healthPath) {
-      const health = await call('health', profile.healthPath, { maxBodyBytes: SMALL_BODY_MAX_BYTES });
-      if (!healthReady(health.result, profile)) return false;
-    }
+    if (profile?.healthPath && !(await healthPasses(profile))) return false;
     const list = await call('models', '/v1/models', { maxBodyBytes: MODEL_LIST_MAX_BYTES });
     const r = list.result;
     if (r.kind !== 'http') return false;
     if (!kind) {
-      kind = detectServer({ status: r.status, headers: r.headers, json: list.json });
+      // Fingerprints read the entries of a well-formed list only: `[{"id": 42}]` has no owned_by, but that
+      // does not make it LocalAI. Headers (llama.cpp's Server) count whatever the body.
+      const wellFormed = list.json !== undefined && parseModelList(list.json).ok;
+      kind = detectServer({ status: r.status, headers: r.headers, json: wellFormed ? list.json : undefined });
       if (!kind && r.status === 200 && !detectTried) {
         detectTried = true;
         kind = await detectFromRoot();
@@ -212,15 +246,45 @@ async function checkEndpoint(
       return false;
     }
     served = parsed.ids.map(redact);
-    record({ kind: 'models', atMs: at(), served: served.slice(0, 1000) });
+    // A well-formed model list with no known fingerprint is still an OpenAI-compatible server: say so rather
+    // than "unknown" (an empty list carries no fingerprint, so it proves nothing either way).
+    if (!kind && served.length > 0) kind = 'openai';
+    record({ kind: 'models', atMs: at(), served: served.slice(0, MODELS_EVIDENCE_MAX_IDS) });
     // Detected only now (auto mode): the kind's own readiness check must pass too (SGLang warmup, LocalAI preload).
     const detected: ServerProfile | undefined = kind ? PROFILES[kind] : undefined;
     if (config.server === 'auto' && detected?.healthPath && detected !== profile) {
-      const health = await call('health', detected.healthPath, { maxBodyBytes: SMALL_BODY_MAX_BYTES });
-      if (!healthReady(health.result, detected)) return false;
+      if (!(await healthPasses(detected))) return false;
     }
     return true;
   };
+
+  const healthPasses = async (profile: ServerProfile): Promise<boolean> => {
+    const health = await call('health', profile.healthPath!, { maxBodyBytes: SMALL_BODY_MAX_BYTES });
+    const r = health.result;
+    // In auto mode the kind is a guess from a fingerprint. A server without the kind's health route is some
+    // other OpenAI-compatible server that looks alike (owned_by "openai", entries without owned_by): its
+    // model list is the readiness check, as for any such server. A forced kind gets no such benefit of doubt.
+    if (config.server === 'auto' && r.kind === 'http' && (r.status === 404 || r.status === 405)) {
+      kind = 'openai';
+      return true;
+    }
+    return healthReady(r, profile);
+  };
+
+  /**
+   * A fatal log line usually comes a moment before the started server exits. Waiting briefly for that exit
+   * (the waker ends the wait the instant it happens) lets the report carry the exit code too.
+   */
+  async function awaitExitAfterFatalLine(found: Finding): Promise<boolean> {
+    const fromLog = found.evidence[0]?.kind === 'log';
+    const hasExit = () => run.shared.some((e) => e.kind === 'exit');
+    if (!fromLog || run.sources?.startedPid === undefined || hasExit()) return false;
+    const until = Math.min(run.deadline, run.now() + FATAL_LINE_EXIT_WAIT_MS);
+    while (!hasExit() && run.now() < until && !run.signal?.aborted) {
+      await run.waker.sleep(Math.max(1, Math.round(until - run.now())), run.signal);
+    }
+    return hasExit();
+  }
 
   /** A model list with no fingerprint: GET / tells Ollama ("Ollama is running") and llama.cpp (Server header). */
   const detectFromRoot = async (): Promise<ServerKind | undefined> => {
@@ -229,6 +293,41 @@ async function checkEndpoint(
     if (/Ollama is running/.test(root.result.body)) return 'ollama';
     if (root.result.headers.server === 'llama.cpp') return 'llamacpp';
     return undefined;
+  };
+
+  /** `pull`: each missing model once, through Ollama's pull stream, within the time left. */
+  const pulled = new Set<string>();
+  const pullMissing = async (): Promise<'pulled' | 'failed' | 'nothing'> => {
+    if (!config.pull || kind !== 'ollama') return 'nothing';
+    const missing = requiredModels.filter((m) => !isServed(m, served ?? []) && !pulled.has(m));
+    for (const model of missing) {
+      pulled.add(model);
+      const outcome = await pullOllamaModel(model, {
+        send: async (body, onChunk, maxBodyBytes) =>
+          (
+            await call('pull', '/api/pull', {
+              method: 'POST',
+              body,
+              onChunk,
+              maxBodyBytes,
+              timeoutMs: run.deadline - run.now(),
+            })
+          ).result,
+        report: (u) =>
+          record({
+            kind: 'pull',
+            atMs: at(),
+            model: redact(model),
+            ...u,
+            status: redact(u.status),
+            ...(u.error !== undefined ? { error: redact(u.error) } : {}),
+          }),
+        now: run.now,
+        timeLeftMs: () => run.deadline - run.now(),
+      });
+      if (!outcome.ok) return 'failed';
+    }
+    return missing.length > 0 ? 'pulled' : 'nothing';
   };
 
   let ready = false;
@@ -242,13 +341,18 @@ async function checkEndpoint(
         settledModels &&
         (settledModels.cause === 'model-not-found' || settledModels.cause === 'no-models')
       ) {
-        finding = settledModels;
+        const pull = await pullMissing();
+        // Pulled: list again, so the model list (not our word) says the model is there.
+        if (pull === 'pulled') continue;
+        finding = pull === 'failed' ? settle(timeline(), context(false)) : settledModels;
         ready = false;
       }
       break;
     }
     const remaining = run.deadline - run.now();
     finding = settle(timeline(), context(remaining <= 0));
+    if (finding && (await awaitExitAfterFatalLine(finding)))
+      finding = settle(timeline(), context(remaining <= 0));
     if (finding) break;
     const lastAttempt = own.findLast((e) => e.kind === 'attempt');
     lastRefused =
@@ -262,6 +366,32 @@ async function checkEndpoint(
     if (run.signal?.aborted) {
       finding = settle(timeline(), context(true));
       break;
+    }
+  }
+
+  // `deep`: LiteLLM's /health calls every backend, so it is asked once, only on request, within the time left.
+  if (ready && config.deep && kind === 'litellm') {
+    const health = await call('backends', BACKEND_HEALTH_PATH, {
+      maxBodyBytes: BACKEND_HEALTH_MAX_BYTES,
+      timeoutMs: run.deadline - run.now(),
+    });
+    const verdict = readBackendHealth(health.result, health.json);
+    if (verdict.kind === 'malformed') health.evidence.problem = verdict.problem;
+    if (verdict.kind === 'report') {
+      for (const b of verdict.backends)
+        record({
+          kind: 'backend',
+          atMs: at(),
+          model: redact(b.model),
+          healthy: b.healthy,
+          ...(b.error !== undefined ? { error: redact(b.error) } : {}),
+        });
+      if (verdict.omitted > 0)
+        record({ kind: 'note', atMs: at(), text: `${verdict.omitted} more backends not shown` });
+    }
+    if (verdict.kind !== 'report' || verdict.backends.some((b) => !b.healthy)) {
+      ready = false;
+      finding = settle(timeline(), context(true));
     }
   }
 
@@ -284,7 +414,7 @@ async function checkEndpoint(
     const v = PROFILES[kind].version!;
     const res = await call('version', v.path, {
       maxBodyBytes: SMALL_BODY_MAX_BYTES,
-      timeoutMs: Math.min(1000, config.requestTimeoutMs),
+      timeoutMs: Math.min(VERSION_REQUEST_TIMEOUT_MS, config.requestTimeoutMs),
     });
     if (res.json !== undefined) serverVersion = v.read(res.json);
   }
@@ -396,9 +526,10 @@ const KEPT_HEADERS = [
 
 function pickHeaders(headers: Record<string, string>): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const name of KEPT_HEADERS) if (headers[name] !== undefined) out[name] = headers[name].slice(0, 200);
+  for (const name of KEPT_HEADERS)
+    if (headers[name] !== undefined) out[name] = headers[name].slice(0, HEADER_EVIDENCE_MAX_CHARS);
   for (const name of Object.keys(headers))
-    if (name.startsWith('x-litellm-')) out[name] = headers[name]!.slice(0, 100);
+    if (name.startsWith('x-litellm-')) out[name] = headers[name]!.slice(0, HEADER_EVIDENCE_MAX_CHARS);
   return out;
 }
 

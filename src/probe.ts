@@ -1,7 +1,7 @@
-import { Agent, ProxyAgent, request, type Dispatcher } from 'undici';
+import { Agent, buildConnector, ProxyAgent, request, type Dispatcher } from 'undici';
 import { lookup as dnsLookup } from 'node:dns';
 import type { LookupAddress } from 'node:dns';
-import { MAX_REDIRECTS } from './limits.js';
+import { MAX_REDIRECTS, OVERSIZED_BODY_QUOTE_BYTES } from './limits.js';
 import type { ProbeResult } from './types.js';
 
 export interface ProbeRequest {
@@ -37,8 +37,11 @@ export function proxyFor(
   if (loopback) return undefined;
   const pick = (...names: string[]): ProxyChoice | undefined => {
     for (const name of names) {
-      const value = env[name];
-      if (value && value.trim() !== '') return { url: value.trim(), variable: name };
+      const value = env[name]?.trim();
+      // curl and Python read "proxy.corp:3128" as an http:// proxy; so must we, or every request would fail
+      // on an unparsable URL that nobody would connect with the proxy.
+      if (value)
+        return { url: /^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? value : `http://${value}`, variable: name };
     }
     return undefined;
   };
@@ -47,7 +50,8 @@ export function proxyFor(
       ? pick('https_proxy', 'HTTPS_PROXY', 'all_proxy', 'ALL_PROXY')
       : pick('http_proxy', 'HTTP_PROXY', 'all_proxy', 'ALL_PROXY');
   if (!choice) return undefined;
-  const noProxy = env.no_proxy ?? env.NO_PROXY ?? '';
+  // An empty lower-case variable does not hide the upper-case one (Python's rule: `no_proxy or NO_PROXY`).
+  const noProxy = env.no_proxy || env.NO_PROXY || '';
   if (noProxyMatches(target, noProxy)) return undefined;
   return choice;
 }
@@ -59,10 +63,13 @@ export function noProxyMatches(target: URL, noProxy: string): boolean {
     const entry = raw.trim().toLowerCase();
     if (entry === '') continue;
     if (entry === '*') return true;
-    const m = /^(.*?)(?::(\d+))?$/.exec(entry.replace(/^\[(.*)\]/, '$1'));
-    const entryHost = (m?.[1] ?? entry).replace(/^\*?\./, '.');
-    const entryPort = m?.[2];
+    // host, host:port, [v6]:port or a bare v6 address: "fd00::5" has colons but no port.
+    const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(entry);
+    const withPort = /^([^:]+):(\d+)$/.exec(entry);
+    const entryHost = (bracketed?.[1] ?? withPort?.[1] ?? entry).replace(/^\*?\./, '.');
+    const entryPort = bracketed?.[2] ?? withPort?.[2];
     if (entryPort && entryPort !== port) continue;
+    if (inIpv4Range(host, entryHost)) return true;
     if (entryHost.startsWith('.')) {
       if (host.endsWith(entryHost) || host === entryHost.slice(1)) return true;
     } else if (host === entryHost || host.endsWith('.' + entryHost)) {
@@ -70,6 +77,27 @@ export function noProxyMatches(target: URL, noProxy: string): boolean {
     }
   }
   return false;
+}
+
+function connectKey(hostname: string, port: string): string {
+  return `${hostname.replace(/^\[|\]$/g, '').toLowerCase()}:${port}`;
+}
+
+/** Python requests honours CIDR entries in NO_PROXY (10.0.0.0/8): match them, so we route as the tests do. */
+function inIpv4Range(host: string, entry: string): boolean {
+  const cidr = /^(\d{1,3}(?:\.\d{1,3}){3})\/(\d{1,2})$/.exec(entry);
+  const toNumber = (ip: string): number | undefined => {
+    const parts = ip.split('.').map(Number);
+    if (parts.length !== 4 || parts.some((p) => !Number.isInteger(p) || p > 255)) return undefined;
+    return parts.reduce((n, p) => n * 256 + p, 0);
+  };
+  if (!cidr || !/^\d{1,3}(\.\d{1,3}){3}$/.test(host)) return false;
+  const bits = Number(cidr[2]);
+  const base = toNumber(cidr[1]!);
+  const address = toNumber(host);
+  if (base === undefined || address === undefined || bits > 32) return false;
+  const size = 2 ** (32 - bits);
+  return Math.floor(address / size) === Math.floor(base / size);
 }
 
 /**
@@ -91,6 +119,16 @@ function lookupWithLocalhostBothFamilies(
     else callback(null, '127.0.0.1', 4);
     return;
   }
+  // RFC 6761 §6.4: names under .invalid never resolve, and resolvers should say so without asking anyone.
+  if (name === 'invalid' || name.endsWith('.invalid')) {
+    const error = Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), {
+      code: 'ENOTFOUND',
+      syscall: 'getaddrinfo',
+      hostname,
+    });
+    process.nextTick(() => callback(error, options.all ? [] : ''));
+    return;
+  }
   dnsLookup(hostname, { ...options, all: options.all === true } as never, callback as never);
 }
 
@@ -107,12 +145,26 @@ export function createProber(
   env: Record<string, string | undefined>,
   isLoopback: (host: string) => boolean,
 ): Prober {
+  // Plain-TCP connects still under way, per host:port. A request that times out while its connect never
+  // completed met a host that drops packets (a firewall, a wrong address): nothing ever answered, which is
+  // not the hung server that "no complete response" describes.
+  const connecting = new Map<string, number>();
+  const connectTcp = buildConnector({
+    lookup: lookupWithLocalhostBothFamilies as never,
+    autoSelectFamily: true,
+    autoSelectFamilyAttemptTimeout: 250,
+  });
+  const trackedConnect: buildConnector.connector = (options, callback) => {
+    const key = connectKey(options.hostname, options.port);
+    const tcpOnly = options.protocol === 'http:';
+    if (tcpOnly) connecting.set(key, (connecting.get(key) ?? 0) + 1);
+    connectTcp(options, (...args) => {
+      if (tcpOnly) connecting.set(key, Math.max(0, (connecting.get(key) ?? 1) - 1));
+      callback(...args);
+    });
+  };
   const agentOptions = {
-    connect: {
-      lookup: lookupWithLocalhostBothFamilies as never,
-      autoSelectFamily: true,
-      autoSelectFamilyAttemptTimeout: 250,
-    },
+    connect: trackedConnect,
     // One request at a time per origin is all we need, and it keeps a hostile server from holding many sockets.
     connections: 4,
     allowH2: false,
@@ -121,15 +173,23 @@ export function createProber(
   const direct = new Agent(agentOptions);
   const proxies = new Map<string, Dispatcher>();
 
-  const dispatcherFor = (target: URL): { dispatcher: Dispatcher; proxy?: ProxyChoice } => {
-    const proxy = proxyFor(target, env, isLoopback(target.hostname));
-    if (!proxy) return { dispatcher: direct };
+  const dispatcherFor = (proxy: ProxyChoice | undefined): Dispatcher => {
+    if (!proxy) return direct;
     let dispatcher = proxies.get(proxy.url);
     if (!dispatcher) {
-      dispatcher = new ProxyAgent({ uri: proxy.url, ...agentOptions });
+      try {
+        dispatcher = new ProxyAgent({ uri: proxy.url, ...agentOptions });
+      } catch (error) {
+        // A proxy variable undici cannot use (socks4://, a typo) fails every request to this host: that is a
+        // proxy problem, and diagnosis must see it as one.
+        const reason = error instanceof Error ? error.message : String(error);
+        throw Object.assign(new Error(`${proxy.variable} is not a usable proxy URL: ${reason}`), {
+          code: 'UND_ERR_PRX_CONN',
+        });
+      }
       proxies.set(proxy.url, dispatcher);
     }
-    return { dispatcher, proxy };
+    return dispatcher;
   };
 
   const probe = async (req: ProbeRequest): Promise<ProbeResult> => {
@@ -142,8 +202,9 @@ export function createProber(
     let viaProxy: string | undefined;
     try {
       for (let redirects = 0; ; redirects++) {
-        const { dispatcher, proxy } = dispatcherFor(url);
+        const proxy = proxyFor(url, env, isLoopback(url.hostname));
         viaProxy = proxy ? `${proxy.url} (from ${proxy.variable})` : undefined;
+        const dispatcher = dispatcherFor(proxy);
         const response = await request(url, {
           method: req.method,
           headers: {
@@ -159,20 +220,29 @@ export function createProber(
         } as Parameters<typeof request>[1]);
         const location = response.headers.location;
         if (response.statusCode >= 300 && response.statusCode < 400 && typeof location === 'string') {
-          const next = new URL(location, url);
-          // Follow only same-origin redirects: the request may carry the api key.
-          if (next.origin === url.origin && redirects < MAX_REDIRECTS) {
+          const next = URL.canParse(location, url.href) ? new URL(location, url) : undefined;
+          // Follow only same-origin redirects: the request may carry the api key. Anything else (another
+          // host, http → https, a loop) comes back as the 3xx itself, for diagnosis to name.
+          if (next && next.origin === url.origin && redirects < MAX_REDIRECTS) {
+            // destroy() without a listener would throw an uncaught AbortError and end the process.
+            response.body.on('error', () => {});
             response.body.destroy();
             url = next;
             continue;
           }
         }
-        const { text, truncated, firstChunkMs } = await readCapped(
+        // A declared length over the bound is settled from the headers: read only enough to quote, never
+        // the 200 MB the server offers.
+        const declaredBytes = Number(response.headers['content-length']);
+        const oversized = Number.isFinite(declaredBytes) && declaredBytes > req.maxBodyBytes;
+        const read = await readCapped(
           response.body,
-          req.maxBodyBytes,
+          oversized ? Math.min(req.maxBodyBytes, OVERSIZED_BODY_QUOTE_BYTES) : req.maxBodyBytes,
           started,
           req.onChunk,
         );
+        const { text, firstChunkMs } = read;
+        const truncated = read.truncated || oversized;
         const result: ProbeResult = {
           kind: 'http',
           status: response.statusCode,
@@ -186,7 +256,15 @@ export function createProber(
         return result;
       }
     } catch (error) {
-      const { code, message } = classifyError(error, timeout.aborted, req.signal?.aborted === true);
+      let { code, message } = classifyError(error, timeout.aborted, req.signal?.aborted === true);
+      if (
+        code === 'TIMEOUT' &&
+        !viaProxy &&
+        (connecting.get(connectKey(url.hostname, url.port || '80')) ?? 0) > 0
+      ) {
+        code = 'CONNECT_TIMEOUT';
+        message = 'the TCP connection was not established in time';
+      }
       const result: ProbeResult = { kind: 'error', code, message, durationMs: elapsed() };
       if (viaProxy) result.viaProxy = viaProxy;
       return result;
@@ -202,7 +280,7 @@ export function createProber(
 }
 
 async function readCapped(
-  body: AsyncIterable<Buffer> & { destroy(): void },
+  body: AsyncIterable<Buffer> & { destroy(): void; on?(event: 'error', listener: () => void): unknown },
   maxBytes: number,
   started: number,
   onChunk?: (text: string) => void,
@@ -215,19 +293,25 @@ async function readCapped(
     firstChunkMs ??= Math.round(performance.now() - started);
     onChunk?.(chunk.toString('utf8'));
     const room = maxBytes - size;
-    if (chunk.length >= room) {
+    // A body of exactly maxBytes is complete; only a byte beyond the bound makes it truncated.
+    if (chunk.length > room) {
       chunks.push(chunk.subarray(0, Math.max(0, room)));
       size += Math.max(0, room);
       truncated = true;
       // Stop reading: a 200 MB (or endless) body must never be buffered.
+      body.on?.('error', () => {});
       body.destroy();
       break;
     }
     chunks.push(chunk);
     size += chunk.length;
   }
+  // A cut body is never parsed, only quoted: keep its start, not a second 16 MiB copy of it.
+  const kept = truncated
+    ? Buffer.concat(chunks).subarray(0, Math.min(size, OVERSIZED_BODY_QUOTE_BYTES))
+    : Buffer.concat(chunks);
   const out: { text: string; truncated: boolean; firstChunkMs?: number } = {
-    text: Buffer.concat(chunks).toString('utf8'),
+    text: kept.toString('utf8'),
     truncated,
   };
   if (firstChunkMs !== undefined) out.firstChunkMs = firstChunkMs;
@@ -252,25 +336,32 @@ export function classifyError(
   timedOut: boolean,
   aborted: boolean,
 ): { code: string; message: string } {
-  const codes: string[] = [];
-  const messages: string[] = [];
+  const found: Array<{ code?: string; message?: string }> = [];
   const visit = (e: unknown, depth: number) => {
     if (!e || typeof e !== 'object' || depth > 4) return;
     const err = e as { code?: unknown; message?: unknown; cause?: unknown; errors?: unknown };
-    if (typeof err.code === 'string') codes.push(err.code);
-    if (typeof err.message === 'string' && err.message) messages.push(err.message);
+    const entry: { code?: string; message?: string } = {};
+    if (typeof err.code === 'string') entry.code = err.code;
+    if (typeof err.message === 'string' && err.message.trim() !== '') entry.message = err.message;
+    found.push(entry);
     if (Array.isArray(err.errors)) for (const inner of err.errors) visit(inner, depth + 1);
     visit(err.cause, depth + 1);
   };
   visit(error, 0);
-  const message = messages.find((m) => m.trim() !== '') ?? String(error);
+  const codes = found.flatMap((f) => (f.code ? [f.code] : []));
+  const message = found.find((f) => f.message)?.message ?? String(error);
   const has = (pattern: RegExp) => codes.some((c) => pattern.test(c));
+  // The words of the error that carries the code, not of its wrapper ("fetch failed" says nothing).
+  const said = (pattern: RegExp) =>
+    found.find((f) => f.code && pattern.test(f.code) && f.message)?.message ?? message;
   if (aborted && !timedOut) return { code: 'ABORTED', message: 'request abandoned' };
-  if (has(/^ECONNREFUSED$/)) return { code: 'ECONNREFUSED', message };
-  if (has(/^ENOTFOUND$/)) return { code: 'ENOTFOUND', message };
-  if (has(/^EAI_AGAIN$/)) return { code: 'EAI_AGAIN', message };
-  if (has(TLS_CODES) || /certificate|SSL|TLS/i.test(message)) return { code: 'TLS', message };
-  if (has(/^UND_ERR_PRX_CONN$/) || /Proxy response/i.test(message)) return { code: 'PROXY', message };
+  if (has(/^ECONNREFUSED$/)) return { code: 'ECONNREFUSED', message: said(/^ECONNREFUSED$/) };
+  if (has(/^ENOTFOUND$/)) return { code: 'ENOTFOUND', message: said(/^ENOTFOUND$/) };
+  if (has(/^EAI_AGAIN$/)) return { code: 'EAI_AGAIN', message: said(/^EAI_AGAIN$/) };
+  if (has(TLS_CODES)) return { code: 'TLS', message: said(TLS_CODES) };
+  if (/certificate|SSL|TLS/i.test(message)) return { code: 'TLS', message };
+  if (has(/^UND_ERR_PRX_CONN$/)) return { code: 'PROXY', message: said(/^UND_ERR_PRX_CONN$/) };
+  if (/Proxy response/i.test(message)) return { code: 'PROXY', message };
   if (has(/^(UND_ERR_CONNECT_TIMEOUT)$/)) return { code: 'CONNECT_TIMEOUT', message };
   if (
     timedOut ||
@@ -278,8 +369,10 @@ export function classifyError(
     /aborted due to timeout/i.test(message)
   )
     return { code: 'TIMEOUT', message: 'no complete response in time' };
-  if (has(/^(ECONNRESET|EPIPE|UND_ERR_SOCKET)$/)) return { code: 'ECONNRESET', message };
-  if (has(/^(EHOSTUNREACH|ENETUNREACH|EADDRNOTAVAIL)$/)) return { code: 'EHOSTUNREACH', message };
+  if (has(/^(ECONNRESET|EPIPE|UND_ERR_SOCKET)$/))
+    return { code: 'ECONNRESET', message: said(/^(ECONNRESET|EPIPE|UND_ERR_SOCKET)$/) };
+  if (has(/^(EHOSTUNREACH|ENETUNREACH|EADDRNOTAVAIL)$/))
+    return { code: 'EHOSTUNREACH', message: said(/^(EHOSTUNREACH|ENETUNREACH|EADDRNOTAVAIL)$/) };
   if (has(/^(HPE_|UND_ERR_HEADERS_OVERFLOW|UND_ERR_RES_CONTENT_LENGTH_MISMATCH)/))
     return { code: 'BAD_HTTP', message };
   return { code: codes[0] ?? 'ERROR', message };

@@ -1,3 +1,5 @@
+import { CAUSES, SERVER_KINDS } from './causes.js';
+
 /**
  * Masks secrets in any string that leaves the process. Two layers: the exact values we know (api-key, URL
  * passwords, tokens in query strings) and patterns for secrets we don't know but that servers print in
@@ -5,7 +7,20 @@
  */
 export type Redactor = (text: string) => string;
 
-const MARKERS = ['***', '[redacted]', '<secret>'];
+/**
+ * Replacements for a known secret, first usable one wins. A marker must share no character with the secret:
+ * then replacing can never put the secret back together from a marker and its neighbours, and one pass is
+ * enough. A secret that shares a character with every marker is removed with nothing in its place.
+ */
+const MARKERS = ['***', '[redacted]', '<secret>', '###', '~~~', '…'];
+
+/**
+ * Below this length a secret can be an ordinary word ("ollama", "EMPTY", "test") that our own fixed text
+ * holds. Reporters redact every value that comes from a server or a user with all secrets; the final pass
+ * over their finished text (a safety net for text composed from several values) uses only secrets at least
+ * this long, so a weak key cannot turn `<details open>` into `<details ***>`.
+ */
+export const SAFETY_NET_MIN_SECRET_CHARS = 8;
 
 const PATTERNS: Array<[RegExp, string]> = [
   [/\bhf_[A-Za-z0-9]{8,}/g, 'hf_***'],
@@ -22,37 +37,143 @@ const PATTERNS: Array<[RegExp, string]> = [
   ],
 ];
 
+/**
+ * Every pattern needs one of these; most text (a model id, a status line) has none, and a 100 000-model list
+ * is redacted in a fraction of the time when the patterns are skipped for it.
+ */
+const MIGHT_MATCH_A_PATTERN = /hf_|sk-|bearer|basic|token|authorization|api|key|:\/\/|[?&]/i;
+
+/** Passes with markers before falling back to plain removal (only several overlapping secrets need >1). */
+const MARKER_PASSES = 4;
+
+const knownSecrets = new WeakMap<Redactor, readonly string[]>();
+
+function markerFor(secret: string): string {
+  return MARKERS.find((marker) => ![...marker].some((c) => secret.includes(c))) ?? '';
+}
+
+/**
+ * A secret as a server may echo it back: inside a JSON string (`"` and `\` escaped) or percent-encoded in a
+ * URL or a Location header.
+ */
+function spellings(secret: string): string[] {
+  const forms = [secret, JSON.stringify(secret).slice(1, -1)];
+  try {
+    forms.push(encodeURIComponent(secret));
+  } catch {
+    // A lone surrogate cannot be percent-encoded, so no server can have sent it that way either.
+  }
+  return forms;
+}
+
 export function createRedactor(secrets: readonly (string | undefined)[]): Redactor {
-  const known = [...new Set(secrets.filter((s): s is string => typeof s === 'string' && s.length > 0))].sort(
-    (a, b) => b.length - a.length,
-  );
-  return (text: string): string => {
-    if (typeof text !== 'string' || text === '') return text;
+  const given = secrets.filter((s): s is string => typeof s === 'string' && s.length > 0);
+  const known = [...new Set(given.flatMap(spellings))].sort((a, b) => b.length - a.length);
+  const markers = new Map(known.map((secret) => [secret, markerFor(secret)]));
+  const removeKnown = (text: string): string => {
     let out = text;
-    for (const [pattern, replacement] of PATTERNS) out = out.replace(pattern, replacement);
-    // Replacing one secret can complete another (overlapping values); repeat until stable, boundedly.
-    for (let pass = 0; pass < 4; pass++) {
+    // Replacing one secret can complete another (overlapping values): repeat until none is left.
+    for (let pass = 0; pass < MARKER_PASSES; pass++) {
       let changed = false;
       for (const secret of known) {
         if (!out.includes(secret)) continue;
-        const marker = MARKERS.find((m) => !m.includes(secret) && !secret.includes(m)) ?? '';
-        out = out.split(secret).join(marker);
+        out = out.split(secret).join(markers.get(secret));
         changed = true;
       }
-      if (!changed) break;
+      if (!changed) return out;
     }
+    // Markers keep recreating secrets: remove them outright. Every round makes the text shorter, so it ends.
+    while (known.some((secret) => out.includes(secret)))
+      for (const secret of known) out = out.split(secret).join('');
     return out;
   };
+  const redact: Redactor = (text: string): string => {
+    if (typeof text !== 'string' || text === '') return text;
+    // Known values first, so a pattern cannot leave half of one behind ("xyzBearer abc" → "xyzBearer ***").
+    let out = removeKnown(text);
+    if (MIGHT_MATCH_A_PATTERN.test(out))
+      for (const [pattern, replacement] of PATTERNS) out = out.replace(pattern, replacement);
+    // A pattern's own replacement ("Bearer ***") could spell a known value; take it out again.
+    return removeKnown(out);
+  };
+  knownSecrets.set(redact, known);
+  return redact;
 }
 
-/** Redacts every string inside a JSON-like value, keeping its shape. */
-export function redactDeep<T>(value: T, redact: Redactor): T {
+/**
+ * The final pass over a finished report: the same patterns, and only the secrets long enough not to be
+ * ordinary words (see SAFETY_NET_MIN_SECRET_CHARS). A redactor made elsewhere is used as it is.
+ */
+export function safetyNet(redact: Redactor): Redactor {
+  const known = knownSecrets.get(redact);
+  if (!known) return redact;
+  return createRedactor(known.filter((secret) => secret.length >= SAFETY_NET_MIN_SECRET_CHARS));
+}
+
+/**
+ * Redacts every string inside a JSON-like value, keeping its shape. Keys are ours and stay; so do the values
+ * `keep` accepts (see keepVocabulary).
+ */
+export function redactDeep<T>(
+  value: T,
+  redact: Redactor,
+  keep: (key: string, value: string) => boolean = () => false,
+): T {
   if (typeof value === 'string') return redact(value) as T;
-  if (Array.isArray(value)) return value.map((v) => redactDeep(v, redact)) as T;
+  if (Array.isArray(value)) return value.map((v) => redactDeep(v, redact, keep)) as T;
   if (value && typeof value === 'object') {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = redactDeep(v, redact);
+    for (const [k, v] of Object.entries(value))
+      out[k] = typeof v === 'string' && keep(k, v) ? v : redactDeep(v, redact, keep);
     return out as T;
   }
   return value;
+}
+
+const VOCABULARY_KEYS = new Set(['cause', 'server', 'kind', 'stage', 'method']);
+const VOCABULARY = new Set<string>([
+  ...CAUSES,
+  ...SERVER_KINDS,
+  'unknown',
+  'internal-error',
+  // Evidence and probe result kinds, request stages and methods (types.ts).
+  ...'attempt log exit container models backend pull note cancelled http error'.split(' '),
+  ...'health detect smoke version backends'.split(' '),
+  ...'GET POST HEAD'.split(' '),
+]);
+
+/**
+ * Cause ids, server kinds and evidence kinds are our vocabulary, never a server's text: a machine reading the
+ * report must find `"cause": "no-response"` even when the api-key is "o". Only exact vocabulary words under
+ * those keys are kept, so a server's own `Server:` header is still redacted.
+ */
+export function keepVocabulary(key: string, value: string): boolean {
+  return VOCABULARY_KEYS.has(key) && VOCABULARY.has(value);
+}
+
+/**
+ * Secrets written inside text that may not even parse as a URL (an input we are about to reject): URL
+ * userinfo (the password, or a lone user name, which gateways use as a token) and token-like query values.
+ * Used before the inputs are validated, so a rejected base-url never echoes its password.
+ */
+export function secretsInText(text: string): string[] {
+  const found: string[] = [];
+  const add = (raw: string) => {
+    found.push(raw);
+    try {
+      found.push(decodeURIComponent(raw));
+    } catch {
+      // Not valid percent-encoding: the raw form is what would be printed anyway.
+    }
+  };
+  for (const m of text.matchAll(/[a-z][a-z0-9+.-]*:\/\/([^\s/?#]*)@/gi)) {
+    const info = m[1] ?? '';
+    const colon = info.indexOf(':');
+    add(colon === -1 ? info : info.slice(colon + 1));
+  }
+  for (const m of text.matchAll(
+    /[?&](?:token|key|api[-_]?key|access[-_]?token|auth|password|secret|sig|signature)=([^&\s#]+)/gi,
+  ))
+    add(m[1] ?? '');
+  return [...new Set(found.filter((s) => s !== ''))];
 }

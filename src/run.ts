@@ -29,16 +29,19 @@ export async function runPreflight(
   const redact: Redactor = createRedactor(secretsOf(config));
   reporter.maskSecrets(secretsOf(config));
   const targets = config.endpoints.map((e) => e.apiBase).join(', ');
-  reporter.begin(
-    `${options.demo ? '[demo] ' : ''}Waiting up to ${Math.round(config.timeoutMs / 1000)} s for ${targets}` +
-      (config.models.length ? ` to serve ${config.models.join(', ')}` : '') +
-      (config.start ? ` (starting: ${config.start})` : ''),
-  );
   const now = () => performance.now();
   const sources =
     config.start || config.logFile || config.container
       ? startSources(config, { env: options.env, redact, now })
       : undefined;
+  // The log path goes out first thing, so it is in the job log even if the step is cancelled or killed.
+  reporter.begin(
+    `${options.demo ? '[demo] ' : ''}Waiting up to ${Math.round(config.timeoutMs / 1000)} s for ${targets}` +
+      (config.models.length ? ` to serve ${config.models.join(', ')}` : '') +
+      (config.start
+        ? ` (starting: ${config.start}${sources?.logFile ? `; its output goes to ${sources.logFile}` : ''})`
+        : ''),
+  );
   try {
     const deps = {
       env: options.env,

@@ -1,19 +1,105 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { STOP_GRACE_MS } from './limits.js';
 
 export type StopOutcome = 'not-running' | 'stopped' | 'killed' | 'failed';
 
-function groupAlive(pid: number): boolean {
+/** How often the stop loop looks whether the group is gone: short next to the grace period, cheap to do. */
+const STOP_POLL_MS = 50;
+/** After SIGKILL the kernel tears the processes down in milliseconds; past this we report failure. */
+const KILL_SETTLE_MS = 1_000;
+
+/**
+ * Fields of /proc/<pid>/stat. The command name sits in parentheses and may hold spaces and parentheses
+ * itself, so the fields are read after the last ')'.
+ */
+function readStat(pid: string): { state: string; pgrp: number } | undefined {
+  let text: string;
   try {
-    process.kill(-pid, 0);
+    text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  const state = fields[0];
+  const pgrp = Number(fields[2]);
+  return state && Number.isInteger(pgrp) ? { state, pgrp } : undefined;
+}
+
+function procAvailable(): boolean {
+  try {
+    readFileSync('/proc/self/stat');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The live members of a process group, from /proc, or undefined where there is no /proc (macOS).
+ * Zombies do not count: a killed process whose parent has gone stays a zombie until init reaps it, and
+ * inside a container without an init that is forever. It holds no port and no memory, yet `kill(-pgid, 0)`
+ * still finds it.
+ */
+export function groupMembers(pgid: number): number[] | undefined {
+  if (!procAvailable()) return undefined;
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return undefined;
+  }
+  const members: number[] = [];
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = readStat(entry);
+    if (stat && stat.pgrp === pgid && stat.state !== 'Z' && stat.state !== 'X') members.push(Number(entry));
+  }
+  return members;
+}
+
+/** True while any process of the group is running (zombies excepted, where /proc can tell). */
+export function groupAlive(pgid: number): boolean {
+  const members = groupMembers(pgid);
+  if (members) return members.length > 0;
+  try {
+    process.kill(-pgid, 0);
     return true;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
+/** True while the process runs; a zombie has finished running. */
+export function processRunning(pid: number): boolean {
+  if (procAvailable()) {
+    const stat = readStat(String(pid));
+    return stat !== undefined && stat.state !== 'Z' && stat.state !== 'X';
+  }
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function waitGone(pgid: number, forMs: number): Promise<boolean> {
+  const deadline = Date.now() + forMs;
+  while (groupAlive(pgid)) {
+    if (Date.now() >= deadline) return false;
+    await pause(STOP_POLL_MS);
+  }
+  return true;
+}
+
 /**
- * Stops the process group a `start` command ran in: SIGTERM so the server can release the GPU and port
- * cleanly, then SIGKILL after a grace period. Bounded: returns within graceMs plus a moment.
+ * Stops the process group a `start` command ran in (the shell was spawned detached, so its pid is the
+ * group id, and everything it started without leaving the group goes with it): SIGTERM so the server can
+ * release the GPU and the port cleanly, then SIGKILL after a grace period. Bounded: returns within
+ * graceMs + KILL_SETTLE_MS. The kernel never hands out a pid that is still some group's id, so a live
+ * group with this id is still ours.
  */
 export async function stopProcessGroup(pid: number, graceMs = STOP_GRACE_MS): Promise<StopOutcome> {
   if (!Number.isInteger(pid) || pid <= 1) return 'failed';
@@ -23,16 +109,11 @@ export async function stopProcessGroup(pid: number, graceMs = STOP_GRACE_MS): Pr
   } catch {
     return groupAlive(pid) ? 'failed' : 'not-running';
   }
-  const deadline = Date.now() + graceMs;
-  while (Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 50));
-    if (!groupAlive(pid)) return 'stopped';
-  }
+  if (await waitGone(pid, graceMs)) return 'stopped';
   try {
     process.kill(-pid, 'SIGKILL');
   } catch {
     // Gone between the check and the kill.
   }
-  for (let i = 0; i < 20 && groupAlive(pid); i++) await new Promise((r) => setTimeout(r, 50));
-  return groupAlive(pid) ? 'failed' : 'killed';
+  return (await waitGone(pid, KILL_SETTLE_MS)) ? 'killed' : 'failed';
 }

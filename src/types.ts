@@ -67,6 +67,19 @@ export type Evidence =
     }
   | { kind: 'models'; atMs: number; served: string[] }
   | { kind: 'backend'; atMs: number; model: string; healthy: boolean; error?: string }
+  | {
+      kind: 'pull';
+      atMs: number;
+      model: string;
+      /** The server's own words: "pulling manifest", "pulling 96c415656d37", "success". */
+      status: string;
+      /** Over every layer seen so far, when the server gave sizes. */
+      percent?: number;
+      completedBytes?: number;
+      totalBytes?: number;
+      /** Set when the pull failed: the server's message, or why we stopped reading. */
+      error?: string;
+    }
   | { kind: 'note'; atMs: number; text: string }
   | { kind: 'cancelled'; atMs: number; signal: string };
 

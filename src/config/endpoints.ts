@@ -67,8 +67,8 @@ export function parseBaseUrl(
   const secrets: string[] = [];
   let basicAuth: string | undefined;
   if (url.username || url.password) {
-    const user = decodeURIComponent(url.username);
-    const password = decodeURIComponent(url.password);
+    const user = decodeUserinfo(url.username);
+    const password = decodeUserinfo(url.password);
     if (password) secrets.push(password, url.password);
     if (user && !password) secrets.push(user, url.username);
     basicAuth = Buffer.from(`${user}:${password}`).toString('base64');
@@ -94,6 +94,15 @@ export function parseBaseUrl(
   };
   if (basicAuth !== undefined) endpoint.basicAuth = basicAuth;
   return { ok: true, endpoint };
+}
+
+/** Userinfo as the user meant it; a stray "%" that is not an escape (a password like "50%off") stays as written. */
+function decodeUserinfo(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
 }
 
 /** Hosts that name this machine: requests to them never go through a proxy. */

@@ -1,50 +1,69 @@
-import * as core from '@actions/core';
+// Not @actions/core: see runner-commands.ts for why, and its test for the proof that the output is the same.
+import * as core from './runner-commands.js';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { InputProblem } from '../config/schema.js';
-import type { Progress } from '../preflight.js';
-import type { Redactor } from '../redact.js';
-import type { PreflightResult } from '../types.js';
-import { locateStepLine, workflowFileFromRef, type StepLocation } from '../workflow-locate.js';
+import { keepVocabulary, redactDeep, type Redactor } from '../redact.js';
+import type { StepLocation } from '../workflow-locate.js';
 import { STATE } from './actions-state.js';
-import { renderSummary, type SummaryExtras } from './markdown.js';
+import { renderRedactedSummary } from './markdown.js';
 import { ProgressLines } from './progress-line.js';
-import { describeProblem, type Reporter } from './reporter.js';
-import { MAX_WARNING_ANNOTATIONS } from '../limits.js';
+import { describeProblem, inertLine, type Reporter } from './reporter.js';
+import {
+  LOG_LINES_QUOTED,
+  MAX_ERROR_ANNOTATIONS,
+  MAX_WARNING_ANNOTATIONS,
+  MODELS_OUTPUT_MAX_BYTES,
+  SUMMARY_MAX_BYTES,
+} from '../limits.js';
+
+export interface ActionsReporter extends Reporter {
+  /** Async, unlike the other reporters: the step's line is looked up before the annotations are written. */
+  rejectInput(problems: InputProblem[]): Promise<void>;
+}
 
 /** The only place that talks to the runner: annotations, summary, outputs, state, masks. */
 export function createActionsReporter(
   env: Record<string, string | undefined>,
   redact: () => Redactor,
-): Reporter {
+): ActionsReporter {
   const lines = new ProgressLines();
-  const location = (): StepLocation | undefined => locateThisStep(env);
-  const annotationProps = (title: string): core.AnnotationProperties => {
-    const where = location();
+  let located: Promise<StepLocation | undefined> | undefined;
+  const annotationProps = async (title: string): Promise<core.AnnotationProperties> => {
+    const where = await (located ??= locateThisStep(env));
     return where ? { title, file: where.file, startLine: where.line } : { title };
   };
 
+  const masked = new Set<string>();
   return {
     maskSecrets(secrets) {
-      for (const secret of secrets) if (secret.trim() !== '') core.setSecret(secret);
+      // core.setSecret escapes the value, so the runner masks a multi-line secret whole and line by line.
+      for (const secret of secrets) {
+        if (secret.trim() === '' || masked.has(secret)) continue;
+        masked.add(secret);
+        core.setSecret(secret);
+      }
     },
     begin(description) {
-      core.info(redact()(description));
+      core.info(logLine(redact()(description)));
     },
     progress(p) {
       const line = lines.next(p);
-      if (line) core.info(safeLine(redact()(line)));
+      if (line) core.info(logLine(redact()(line)));
     },
-    async finish(result, extras) {
-      const r = (text: string) => defang(redact()(text));
+    async finish(rawResult, rawExtras) {
+      // Values are redacted one by one (see terminal.ts); lines that reach the log are made inert on top.
+      const result = redactDeep(rawResult, redact(), keepVocabulary);
+      const extras = redactDeep(rawExtras, redact(), keepVocabulary);
+      const r = (text: string) => logLine(redact()(text));
       const first = result.endpoints[0];
       core.setOutput('ready', String(result.ready));
       core.setOutput('cause', result.ready ? '' : (result.finding?.cause ?? ''));
       core.setOutput('base-url', first?.baseUrl ?? '');
       core.setOutput('server', first?.server ?? 'unknown');
       core.setOutput('server-version', first?.serverVersion ?? '');
-      core.setOutput('models', JSON.stringify(first?.models ?? []));
+      core.setOutput('models', modelsOutput(first?.models ?? []));
       core.setOutput('elapsed-ms', String(result.elapsedMs));
       core.setOutput('log-file', extras.logFile ?? '');
       core.setOutput(
@@ -67,7 +86,7 @@ export function createActionsReporter(
       if (extras.logFile) core.saveState(STATE.logFile, extras.logFile);
 
       for (const warning of result.warnings.slice(0, MAX_WARNING_ANNOTATIONS))
-        core.warning(r(warning), annotationProps('llm-preflight'));
+        core.warning(r(warning), await annotationProps('llm-preflight'));
 
       if (result.ready) {
         const e = first!;
@@ -76,36 +95,49 @@ export function createActionsReporter(
           core.exportVariable('OPENAI_BASE_URL', e.baseUrl);
           core.exportVariable('OPENAI_API_BASE', e.baseUrl);
         }
+        // The version string is the server's text: a newline in it must not start a workflow command.
         core.info(
-          `LLM server ready: ${e.baseUrl} (${e.server}${e.serverVersion ? ' ' + e.serverVersion : ''}), ${e.models.length} model(s), ${result.elapsedMs} ms`,
+          r(
+            `LLM server ready: ${e.baseUrl} (${e.server}${e.serverVersion ? ' ' + e.serverVersion : ''}), ${e.models.length} model(s), ${result.elapsedMs} ms`,
+          ),
         );
       } else if (result.finding) {
         const f = result.finding;
         // One error annotation, on the step's line: the title is the cause id users can search for.
-        core.error(r(`${f.summary} Fix: ${f.hint}`), annotationProps(f.cause));
+        core.error(r(`${f.summary} Fix: ${f.hint}`), await annotationProps(f.cause));
         process.exitCode = 1;
       }
       if (!result.ready) printLogTails(extras.tails);
       if (env.GITHUB_STEP_SUMMARY) {
         try {
-          await core.summary.addRaw(r(renderSummary(result, extras))).write();
+          await core.summary
+            .addRaw(fitSummary(renderRedactedSummary(rawResult, rawExtras, redact())))
+            .write();
         } catch (error) {
           core.warning(`Could not write the job summary: ${r(String(error))}`);
         }
       }
     },
-    rejectInput(problems: InputProblem[]) {
+    async rejectInput(problems: InputProblem[]) {
       const r = redact();
-      for (const p of problems) core.error(r(describeProblem(p, 'action')), annotationProps('invalid-input'));
+      // The runner keeps 10 errors per step: fold any beyond the bound into the last one.
+      const lines = problems.map((p) => logLine(r(describeProblem(p, 'action', r))));
+      const shown = lines.slice(0, MAX_ERROR_ANNOTATIONS - 1);
+      if (lines.length >= MAX_ERROR_ANNOTATIONS) shown.push(lines.slice(MAX_ERROR_ANNOTATIONS - 1).join(' '));
+      const props = await annotationProps('invalid-input');
+      for (const line of shown) core.error(line, props);
       core.setOutput('ready', 'false');
       core.setOutput('cause', 'invalid-input');
       process.exitCode = 1;
     },
     internalError(error) {
-      core.debug(error instanceof Error && error.stack ? redact()(error.stack) : String(error));
+      // The stack only at debug level: it helps a bug report, and it is noise in an ordinary log.
+      core.debug(redact()(error instanceof Error && error.stack ? error.stack : String(error)));
       core.error(
-        redact()(
-          `Internal error in llm-preflight: ${error instanceof Error ? error.message : String(error)}. Please report it.`,
+        logLine(
+          redact()(
+            `Internal error in llm-preflight: ${error instanceof Error ? error.message : String(error)}. Please report it.`,
+          ),
         ),
         { title: 'internal-error' },
       );
@@ -118,11 +150,13 @@ export function createActionsReporter(
 export function printLogTails(tails: Array<{ source: string; lines: string[] }>): void {
   for (const tail of tails) {
     if (!tail.lines.length) continue;
-    core.startGroup(`Last lines of ${tail.source}`);
+    core.startGroup(logLine(`Last lines of ${tail.source}`));
     const token = randomUUID();
     process.stdout.write(`::stop-commands::${token}\n`);
     try {
-      for (const line of tail.lines.slice(-30)) process.stdout.write(`│ ${line}\n`);
+      // The "│ " prefix also keeps problem matchers anchored at ^ (which run even while commands are stopped)
+      // from turning a quoted line into an annotation.
+      for (const line of tail.lines.slice(-LOG_LINES_QUOTED)) process.stdout.write(`│ ${logLine(line)}\n`);
     } finally {
       process.stdout.write(`::${token}::\n`);
       core.endGroup();
@@ -130,17 +164,46 @@ export function printLogTails(tails: Array<{ source: string; lines: string[] }>)
   }
 }
 
-/** The runner reads `##[command]` anywhere in a line; break the marker in text we did not write. */
-function defang(text: string): string {
-  return text.replace(/##\[/g, '#\u200b#[');
+/** One inert line for the job log (see inertLine). */
+export const logLine = inertLine;
+
+/** The `models` output as a JSON array that stays valid: ids beyond the bound are left out, not cut. */
+export function modelsOutput(models: readonly string[]): string {
+  const kept: string[] = [];
+  let bytes = 2;
+  for (const id of models) {
+    bytes += Buffer.byteLength(JSON.stringify(id)) + 1;
+    if (bytes > MODELS_OUTPUT_MAX_BYTES) break;
+    kept.push(id);
+  }
+  if (kept.length < models.length)
+    core.info(`The models output lists the first ${kept.length} of ${models.length} model ids.`);
+  return JSON.stringify(kept);
 }
 
-/** A progress line is ours, but it quotes server text: keep it from being read as a command. */
-function safeLine(line: string): string {
-  return line.replace(/^(\s*)::/, '$1: :').replace(/##\[/g, '#\u200b#[');
+/**
+ * The runner drops a summary over 1 MiB. The renderer keeps it to half of that, and redaction can grow it only
+ * a little, so this is a last guard: keep the verdict and table, drop the <details> sections whole.
+ */
+function fitSummary(text: string): string {
+  if (Buffer.byteLength(text) <= SUMMARY_MAX_BYTES * 2 - 1024) return text;
+  const head = text.slice(0, Math.max(0, text.indexOf('\n<details')));
+  return `${head.slice(0, SUMMARY_MAX_BYTES / 4)}\n\n… (summary cut to stay under the size limit)\n`;
 }
 
-function locateThisStep(env: Record<string, string | undefined>): StepLocation | undefined {
+/**
+ * Loaded on demand: only a warning or a failure needs the step's line, and the YAML parser it takes is a tenth
+ * of the bundle, which a ready server's check (the common case) then never parses.
+ */
+async function locateThisStep(env: Record<string, string | undefined>): Promise<StepLocation | undefined> {
+  let locate: typeof import('../workflow-locate.js');
+  try {
+    locate = await import('../workflow-locate.js');
+  } catch {
+    // Its chunk is missing from a hand-copied dist/: the annotation still names the cause, just without a line.
+    return undefined;
+  }
+  const { locateStepLine, workflowFileFromRef } = locate;
   const file = workflowFileFromRef(env.GITHUB_WORKFLOW_REF, env.GITHUB_REPOSITORY);
   if (!file || !env.GITHUB_WORKSPACE) return undefined;
   let text: string;

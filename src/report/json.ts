@@ -1,5 +1,5 @@
 import type { InputProblem } from '../config/schema.js';
-import { redactDeep, type Redactor } from '../redact.js';
+import { keepVocabulary, redactDeep, type Redactor } from '../redact.js';
 import type { PreflightResult } from '../types.js';
 import type { SummaryExtras } from './markdown.js';
 import { describeProblem, type Reporter } from './reporter.js';
@@ -65,17 +65,18 @@ export function createJsonReporter(
     begin() {},
     progress() {},
     async finish(result, extras) {
-      stdout.write(JSON.stringify(redactDeep(toJsonReport(result, extras), redact())) + '\n');
+      // Every value is redacted on its own, so the document always parses and keeps its ids (keepVocabulary).
+      stdout.write(jsonLine(redactDeep(toJsonReport(result, extras), redact(), keepVocabulary)));
     },
     rejectInput(problems: InputProblem[]) {
-      const messages = problems.map((p) => redact()(describeProblem(p, 'cli')));
+      const messages = problems.map((p) => redact()(describeProblem(p, 'cli', redact())));
       stdout.write(
-        JSON.stringify({
+        jsonLine({
           ready: false,
           cause: 'invalid-input',
           summary: messages.join(' '),
           problems: messages,
-        }) + '\n',
+        }),
       );
     },
     internalError(error) {
@@ -84,7 +85,15 @@ export function createJsonReporter(
           `llm-preflight: internal error: ${error instanceof Error ? error.message : String(error)}\n`,
         ),
       );
-      stdout.write(JSON.stringify({ ready: false, cause: 'internal-error' }) + '\n');
+      stdout.write(jsonLine({ ready: false, cause: 'internal-error' }));
     },
   };
+}
+
+/**
+ * One JSON document on one line. The runner reads `##[` anywhere in a line of a `run:` step's output as a
+ * command; `\u005b` is the same "[" to a JSON parser and nothing to the runner.
+ */
+export function jsonLine(document: unknown): string {
+  return JSON.stringify(document).replace(/##\[/g, '##\\u005b') + '\n';
 }

@@ -1,22 +1,46 @@
 import { formatDuration } from '../config/duration.js';
 import { oneLine } from '../diagnose.js';
-import { SUMMARY_MAX_BYTES, TIMELINE_MAX_ROWS } from '../limits.js';
+import { LOG_LINES_QUOTED, SUMMARY_MAX_BYTES, TIMELINE_MAX_ROWS } from '../limits.js';
+import { formatBytes } from '../ollama-pull.js';
+import { keepVocabulary, redactDeep, safetyNet, type Redactor } from '../redact.js';
 import type { EndpointResult, Evidence, PreflightResult } from '../types.js';
 
 /**
- * Text from servers and users goes into Markdown as text, never as markup: no links, no HTML, no table breaks.
- * Server-provided URLs are shown in code spans so the summary never renders them as links.
+ * Text from servers and users goes into Markdown as text, never as markup: no links, no HTML, no table breaks,
+ * no entities of its own. Autolinks are broken with entities where GitHub would make one: scheme://, www.
+ * and e-mail addresses; so a URL a server sends shows as text, never as a link to click.
  */
 export function escapeMarkdown(text: string): string {
   return text
+    .replace(/&/g, '&amp;')
     .replace(/[\\`*_{}[\]()<>#+!|~]/g, (c) => `\\${c}`)
     .replace(/\r?\n/g, ' ')
-    .replace(/:\/\//g, ':&#47;&#47;');
+    .replace(/:\/\//g, ':&#47;&#47;')
+    .replace(/\b(www)\./gi, '$1&#46;')
+    .replace(/@/g, '&#64;');
 }
 
+/** For text inside our own HTML (a `<summary>` title), where Markdown escapes would show as backslashes. */
+export function htmlText(text: string): string {
+  return text
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/\r?\n/g, ' ')
+    .replace(/:\/\//g, ':&#47;&#47;')
+    .replace(/\b(www)\./gi, '$1&#46;')
+    .replace(/@/g, '&#64;');
+}
+
+/**
+ * A code span that nothing inside can close: the fence is one backtick longer than the longest run of
+ * backticks in the text (a server could otherwise end the span and write Markdown of its own).
+ */
 export function code(text: string): string {
   const flat = text.replace(/\r?\n/g, ' ');
-  const ticks = flat.includes('`') ? '``' : '`';
+  const longestRun = (flat.match(/`+/g) ?? []).reduce((most, run) => Math.max(most, run.length), 0);
+  const ticks = '`'.repeat(longestRun + 1);
   return `${ticks} ${flat.replace(/\|/g, '\\|')} ${ticks}`;
 }
 
@@ -90,11 +114,33 @@ export function describe(ev: Evidence): { what: string; result: string } {
         what: `backend ${ev.model}`,
         result: ev.healthy ? 'healthy' : `unhealthy: ${oneLine(ev.error ?? '', 100)}`,
       };
+    case 'pull': {
+      const what = `pull ${ev.model}`;
+      if (ev.error !== undefined) return { what, result: `failed: ${oneLine(ev.error, 120)}` };
+      if (ev.percent === undefined) return { what, result: oneLine(ev.status, 80) };
+      const phase = ev.status.startsWith('pulling ') ? '' : ` (${oneLine(ev.status, 40)})`;
+      return { what, result: `${ev.percent}% of ${formatBytes(ev.totalBytes ?? 0)}${phase}` };
+    }
     case 'note':
       return { what: 'note', result: oneLine(ev.text, 140) };
     case 'cancelled':
       return { what: 'cancelled', result: ev.signal };
   }
+}
+
+/** What `pull` and `deep` did for an endpoint, in a sentence each: the timeline has the details. */
+export function endpointNotes(e: EndpointResult): string[] {
+  const notes: string[] = [];
+  for (const ev of e.timeline) {
+    if (ev.kind === 'pull' && ev.status === 'success')
+      notes.push(`Pulled ${ev.model}${ev.totalBytes ? ` (${formatBytes(ev.totalBytes)})` : ''}.`);
+  }
+  const backends = e.timeline.filter((ev) => ev.kind === 'backend');
+  if (backends.length) {
+    const healthy = backends.filter((b) => b.kind === 'backend' && b.healthy).length;
+    notes.push(`Backends: ${healthy} of ${backends.length} healthy (the proxy's /health).`);
+  }
+  return notes;
 }
 
 function safePath(url: string): string {
@@ -116,19 +162,21 @@ export interface SummaryExtras {
   exportEnv?: boolean;
 }
 
-/** The job summary. Pure: the Actions reporter writes it, tests read it. */
+/**
+ * The job summary. Pure: the Actions reporter writes it, tests read it. Built from sections so that, over the
+ * size bound, whole sections are left out (last ones first) and no code fence or <details> is left open.
+ */
 export function renderSummary(result: PreflightResult, extras: SummaryExtras): string {
-  const out: string[] = [];
-  const first = result.endpoints[0];
+  const head: string[] = [];
   if (result.demo)
-    out.push('> [!NOTE]\n> This is a demo run of llm-preflight against a demo server it started itself.\n');
+    head.push('> [!NOTE]\n> This is a demo run of llm-preflight against a demo server it started itself.\n');
   if (result.ready) {
-    out.push(`## ✅ LLM server ready in ${formatDuration(result.elapsedMs)}`);
+    head.push(`## ✅ LLM server ready in ${formatDuration(result.elapsedMs)}`);
   } else {
     const f = result.finding;
-    out.push(`## ❌ LLM server not ready: \`${f?.cause ?? 'unknown'}\``);
+    head.push(`## ❌ LLM server not ready: \`${f?.cause ?? 'unknown'}\``);
     if (f) {
-      out.push(
+      head.push(
         '',
         `**What is wrong:** ${escapeMarkdown(f.summary)}`,
         '',
@@ -136,14 +184,16 @@ export function renderSummary(result: PreflightResult, extras: SummaryExtras): s
       );
     }
   }
-  out.push('');
-  out.push('| endpoint | ready | server | version | models | elapsed |', '|---|---|---|---|---|---|');
-  for (const e of result.endpoints) out.push(endpointRow(e));
-  for (const warning of result.warnings) out.push('', `> [!WARNING]\n> ${escapeMarkdown(warning)}`);
+  head.push('');
+  head.push('| endpoint | ready | server | version | models | elapsed |', '|---|---|---|---|---|---|');
+  for (const e of result.endpoints) head.push(endpointRow(e));
+
+  const sections: string[][] = [];
+  for (const warning of result.warnings) sections.push(['', `> [!WARNING]\n> ${escapeMarkdown(warning)}`]);
   for (const e of result.endpoints) {
     const smoke = e.smoke.filter((s) => s.ok);
     if (smoke.length) {
-      out.push(
+      sections.push([
         '',
         '**Smoke test:** ' +
           smoke
@@ -152,47 +202,96 @@ export function renderSummary(result: PreflightResult, extras: SummaryExtras): s
                 `${code(s.model)}: ${s.ttftMs !== undefined ? `first token ${s.ttftMs} ms, ` : ''}total ${s.totalMs} ms`,
             )
             .join('; '),
-      );
+      ]);
     }
+    const notes = endpointNotes(e);
+    if (notes.length) sections.push(['', notes.map(escapeMarkdown).join(' ')]);
   }
   if (result.finding && result.finding.evidence.length) {
-    out.push('', '<details open><summary>Evidence</summary>', '');
+    const lines = ['', '<details open><summary>Evidence</summary>', ''];
     for (const ev of result.finding.evidence) {
       const { what, result: r } = describe(ev);
-      out.push(`- ${formatAt(ev.atMs)} · ${escapeMarkdown(what)}: ${code(r)}`);
+      lines.push(`- ${formatAt(ev.atMs)} · ${escapeMarkdown(what)}: ${code(r)}`);
     }
-    out.push('', '</details>');
+    lines.push('', '</details>');
+    sections.push(lines);
   }
   for (const e of result.endpoints) {
     const rows = timelineRows(e.timeline);
     if (!rows.length) continue;
-    out.push(
+    const lines = [
       '',
-      `<details${result.ready ? '' : ' open'}><summary>Timeline for ${escapeMarkdown(e.baseUrl)}</summary>`,
+      `<details${result.ready ? '' : ' open'}><summary>Timeline for ${htmlText(e.baseUrl)}</summary>`,
       '',
-    );
-    out.push('| time | check | result |', '|---|---|---|');
+      '| time | check | result |',
+      '|---|---|---|',
+    ];
     for (const row of rows) {
       const time = row.count > 1 ? `${formatAt(row.fromMs)} – ${formatAt(row.toMs)}` : formatAt(row.fromMs);
-      out.push(
+      lines.push(
         `| ${time} | ${escapeMarkdown(row.what)} | ${code(row.result)}${row.count > 1 ? ` ×${row.count}` : ''} |`,
       );
     }
-    out.push('', '</details>');
+    lines.push('', '</details>');
+    sections.push(lines);
   }
   for (const tail of extras.tails) {
     if (!tail.lines.length) continue;
-    out.push('', `<details><summary>Last lines of ${escapeMarkdown(tail.source)}</summary>`, '', '```text');
-    out.push(...tail.lines.slice(-30).map((l) => l.replace(/```/g, "'''")));
-    out.push('```', '', '</details>');
+    sections.push([
+      '',
+      `<details><summary>Last lines of ${htmlText(tail.source)}</summary>`,
+      '',
+      '```text',
+      // A log line must not close the fence: break every run of three backticks.
+      ...tail.lines.slice(-LOG_LINES_QUOTED).map((l) => l.replace(/```/g, "'''")),
+      '```',
+      '',
+      '</details>',
+    ]);
   }
-  if (extras.logFile) out.push('', `Server log: ${code(extras.logFile)}`);
-  out.push('');
-  let text = out.join('\n');
-  if (Buffer.byteLength(text) > SUMMARY_MAX_BYTES)
-    text = text.slice(0, SUMMARY_MAX_BYTES / 2) + '\n\n… (summary cut to stay under the size limit)\n';
-  return text;
+  if (extras.logFile) sections.push(['', `Server log: ${code(extras.logFile)}`]);
+
+  let text = head.join('\n');
+  let left = 0;
+  for (const section of sections) {
+    const piece = '\n' + section.join('\n');
+    if (Buffer.byteLength(text) + Buffer.byteLength(piece) + SUMMARY_CUT_NOTE_BYTES > SUMMARY_MAX_BYTES)
+      left++;
+    else text += piece;
+  }
+  if (left > 0) text += `\n\n${SUMMARY_CUT_NOTE} (${left} section${left === 1 ? '' : 's'} left out)`;
+  // The head alone is over the bound only with thousands of endpoints: cut it at a line.
+  if (Buffer.byteLength(text) > SUMMARY_MAX_BYTES) {
+    let kept = '';
+    for (const line of text.split('\n')) {
+      if (Buffer.byteLength(kept) + Buffer.byteLength(line) + SUMMARY_CUT_NOTE_BYTES > SUMMARY_MAX_BYTES)
+        break;
+      kept += line + '\n';
+    }
+    text = `${kept}\n${SUMMARY_CUT_NOTE}`;
+  }
+  return text + '\n';
 }
+
+/**
+ * The summary as the Actions reporter writes it: every value redacted on its own (so a short key that is an
+ * ordinary word cannot break `<details open>`), then the safety net over the finished text.
+ */
+export function renderRedactedSummary(
+  result: PreflightResult,
+  extras: SummaryExtras,
+  redact: Redactor,
+): string {
+  const text = renderSummary(
+    redactDeep(result, redact, keepVocabulary),
+    redactDeep(extras, redact, keepVocabulary),
+  );
+  return safetyNet(redact)(text);
+}
+
+const SUMMARY_CUT_NOTE = '… (summary cut to stay under the size limit)';
+/** Room for the note and the few characters around it. */
+const SUMMARY_CUT_NOTE_BYTES = Buffer.byteLength(SUMMARY_CUT_NOTE) + 40;
 
 function endpointRow(e: EndpointResult): string {
   const models = e.models.length

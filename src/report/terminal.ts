@@ -1,11 +1,17 @@
 import { formatDuration } from '../config/duration.js';
 import type { InputProblem } from '../config/schema.js';
-import type { Progress } from '../preflight.js';
-import type { Redactor } from '../redact.js';
+import { STATUS_LINE_MAX_CHARS, TERMINAL_LINES_QUOTED } from '../limits.js';
+import { keepVocabulary, redactDeep, safetyNet, type Redactor } from '../redact.js';
 import type { PreflightResult } from '../types.js';
-import { describe, formatAt, timelineRows, type SummaryExtras } from './markdown.js';
+import { describe, endpointNotes, formatAt, timelineRows, type SummaryExtras } from './markdown.js';
 import { ProgressLines } from './progress-line.js';
-import { describeProblem, type Reporter } from './reporter.js';
+import { describeProblem, inertLine, type Reporter } from './reporter.js';
+
+/**
+ * Each print is one line: a line break in a server's text must not forge a line of ours ("✔ ready"), and the
+ * CLI may itself run in an Actions step, where `::` and `##[` in its output are workflow commands.
+ */
+const oneLine = inertLine;
 
 export interface TerminalStream {
   write(text: string): unknown;
@@ -25,9 +31,10 @@ export function createTerminalReporter(
     if (statusShown) stream.write('\r\x1b[2K');
     statusShown = false;
   };
+  /** A line that is all text from elsewhere (a description, a progress line): every secret goes. */
   const print = (text: string) => {
     clearStatus();
-    stream.write(redact()(text) + '\n');
+    stream.write(oneLine(redact()(text)) + '\n');
   };
   return {
     maskSecrets() {
@@ -43,61 +50,68 @@ export function createTerminalReporter(
       else if (tty) {
         const { what, result } = describe(p.evidence);
         clearStatus();
-        stream.write(redact()(`  … ${formatAt(p.evidence.atMs)} ${what}: ${result}`).slice(0, 120));
+        const status = oneLine(redact()(`  … ${formatAt(p.evidence.atMs)} ${what}: ${result}`));
+        stream.write(status.slice(0, STATUS_LINE_MAX_CHARS));
         statusShown = true;
       }
     },
-    async finish(result: PreflightResult, extras: SummaryExtras) {
+    async finish(rawResult: PreflightResult, rawExtras: SummaryExtras) {
       clearStatus();
-      if (result.ready) {
+      // Redact the values, not the finished lines: a short key that is an ordinary word ("ollama") must not
+      // eat our own words; the safety net still takes long secrets out of the composed lines.
+      const result = redactDeep(rawResult, redact(), keepVocabulary);
+      const extras = redactDeep(rawExtras, redact(), keepVocabulary);
+      const net = safetyNet(redact());
+      /** A line of the final report, built from values already redacted one by one. */
+      const printReport = (text: string) => {
+        clearStatus();
+        stream.write(oneLine(net(text)) + '\n');
+      };
+      const timeline = () => {
+        if (options.quiet) return;
         for (const e of result.endpoints) {
-          print(
-            `✔ ready: ${e.baseUrl} (${e.server}${e.serverVersion ? ' ' + e.serverVersion : ''}) in ${formatDuration(e.elapsedMs)}; models: ${e.models.slice(0, 10).join(', ') || '—'}`,
-          );
-          for (const s of e.smoke)
-            print(
-              `  smoke ${s.model}: ${s.ttftMs !== undefined ? `first token ${s.ttftMs} ms, ` : ''}total ${s.totalMs} ms`,
-            );
-        }
-        for (const w of result.warnings) print(`! ${w}`);
-        if (!options.quiet) {
-          for (const e of result.endpoints) {
-            print(`  timeline for ${e.baseUrl}:`);
-            for (const row of timelineRows(e.timeline).slice(-15)) {
-              print(
-                `    ${formatAt(row.fromMs)}${row.count > 1 ? `–${formatAt(row.toMs)} ×${row.count}` : ''}  ${row.what}: ${row.result}`,
-              );
-            }
-          }
-        }
-        return;
-      }
-      const f = result.finding;
-      print(`✘ not ready: ${f?.cause ?? 'unknown'}`);
-      if (f) {
-        print(`  ${f.summary}`);
-        print(`  fix: ${f.hint}`);
-      }
-      for (const w of result.warnings) print(`! ${w}`);
-      if (!options.quiet) {
-        for (const e of result.endpoints) {
-          print(`  timeline for ${e.baseUrl}:`);
-          for (const row of timelineRows(e.timeline).slice(-15)) {
-            print(
+          printReport(`  timeline for ${e.baseUrl}:`);
+          for (const row of timelineRows(e.timeline).slice(-TERMINAL_LINES_QUOTED)) {
+            printReport(
               `    ${formatAt(row.fromMs)}${row.count > 1 ? `–${formatAt(row.toMs)} ×${row.count}` : ''}  ${row.what}: ${row.result}`,
             );
           }
         }
+      };
+      if (result.ready) {
+        for (const e of result.endpoints) {
+          printReport(
+            `✔ ready: ${e.baseUrl} (${e.server}${e.serverVersion ? ' ' + e.serverVersion : ''}) in ${formatDuration(e.elapsedMs)}; models: ${e.models.slice(0, 10).join(', ') || '—'}`,
+          );
+          for (const s of e.smoke)
+            printReport(
+              `  smoke ${s.model}: ${s.ttftMs !== undefined ? `first token ${s.ttftMs} ms, ` : ''}total ${s.totalMs} ms`,
+            );
+          for (const note of endpointNotes(e)) printReport(`  ${note}`);
+        }
+        for (const w of result.warnings) printReport(`! ${w}`);
+        timeline();
+        return;
+      }
+      const f = result.finding;
+      printReport(`✘ not ready: ${f?.cause ?? 'unknown'}`);
+      if (f) {
+        printReport(`  ${f.summary}`);
+        printReport(`  fix: ${f.hint}`);
+      }
+      for (const w of result.warnings) printReport(`! ${w}`);
+      if (!options.quiet) {
+        timeline();
         for (const tail of extras.tails) {
           if (!tail.lines.length) continue;
-          print(`  last lines of ${tail.source}:`);
-          for (const line of tail.lines.slice(-15)) print(`    │ ${line}`);
+          printReport(`  last lines of ${tail.source}:`);
+          for (const line of tail.lines.slice(-TERMINAL_LINES_QUOTED)) printReport(`    │ ${line}`);
         }
-        if (extras.logFile) print(`  server log: ${extras.logFile}`);
+        if (extras.logFile) printReport(`  server log: ${extras.logFile}`);
       }
     },
     rejectInput(problems: InputProblem[]) {
-      for (const p of problems) print(`llm-preflight: ${describeProblem(p, 'cli')}`);
+      for (const p of problems) print(`llm-preflight: ${describeProblem(p, 'cli', redact())}`);
     },
     internalError(error) {
       print(

@@ -7,7 +7,14 @@ export const llamaCpp: ServerProfile = {
   defaultPort: 8080,
   healthPath: '/health',
   fingerprint: (res) => res.headers.server === 'llama.cpp' || ownedByAll(res.json, 'llamacpp'),
-  readyLog: [/server is listening on/, /all slots are idle/],
+  // Current builds log "llama_server: model loaded" then "llama_server: listening on http://…" once ready;
+  // older ones "main: server is listening on … - starting the main loop".
+  readyLog: [
+    /server is listening on/,
+    /llama_server: listening on http/,
+    /llama_server: model loaded/,
+    /all slots are idle/,
+  ],
   startHint: 'llama-server -m model.gguf --host 127.0.0.1 --port 8080',
   logSignatures: [
     {
@@ -24,18 +31,32 @@ export const llamaCpp: ServerProfile = {
         "llama_model_load: error loading model: error loading model architecture: unknown model architecture: 'qwen9'",
     },
     {
+      pattern: /data is not within the file bounds/,
+      cause: 'model-download-failed',
+      hint: 'The GGUF file is truncated or corrupt (often an interrupted download): delete it and download it again.',
+      sample:
+        'llama_model_load: error loading model: tensor data is not within the file bounds, model is corrupted or incomplete',
+    },
+    {
       pattern: /failed to allocate .*buffer|graph_reserve: failed to allocate compute buffers/,
       cause: 'out-of-memory',
       hint: 'Not enough memory for the model buffers: fewer GPU layers (-ngl), a smaller context (-c) or a smaller quant.',
-      sample:
-        'ggml_backend_cuda_buffer_type_alloc_buffer: allocating 4096.00 MiB on device 0: cudaMalloc failed: out of memory',
+      sample: 'graph_reserve: failed to allocate compute buffers',
     },
     {
+      // The reason sits on the "error loading model:" line or the one before; these lines only follow it.
       pattern: /error loading model:|failed to load model|exiting due to model loading error/,
       cause: 'server-exited',
+      generic: true,
       hint: 'llama-server could not load the model file (corrupt, truncated or unsupported GGUF): check the file and its download.',
-      sample:
-        'llama_model_load: error loading model: tensor data is not within the file bounds, model is corrupted or incomplete',
+      sample: 'main: exiting due to model loading error',
+    },
+    {
+      pattern: /exiting due to HTTP server error/,
+      cause: 'server-exited',
+      generic: true,
+      hint: 'llama-server could not start its HTTP server: the line before says why (a port in use, or a --host it cannot bind).',
+      sample: 'main: exiting due to HTTP server error',
     },
   ],
 };

@@ -38,10 +38,17 @@ export const ollama: ServerProfile = {
     },
     {
       pattern:
-        /(llama runner|llama-server) process has terminated|timed out waiting for (llama runner|llama-server) to start/,
+        /(llama runner|llama-server) process has terminated|llama-server process no longer running|timed out waiting for (llama runner|llama-server) to start/,
       cause: 'server-exited',
       hint: "Ollama's model runner died while loading the model: the lines around it say why (memory, a corrupt download).",
       sample: 'Error: llama runner process has terminated: signal: killed',
+    },
+    {
+      pattern: /no compatible GPUs were discovered/,
+      cause: 'server-exited',
+      fatal: false,
+      hint: 'Ollama found no usable GPU and runs on the CPU (slow): expect long loads, or check the GPU driver and --gpus all.',
+      sample: 'no compatible GPUs were discovered',
     },
   ],
 };

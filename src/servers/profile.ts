@@ -10,6 +10,12 @@ export interface LogSignature {
    * fails; the Hub answers 429 and the client retries). Fatal lines settle the preflight at once.
    */
   fatal?: boolean;
+  /**
+   * True for wrapper lines whose real cause is printed just before or after them ("Engine core
+   * initialization failed. See root cause above", TGI "Error: DownloadError"). The log reader holds them
+   * back briefly so the specific line decides; alone, they still name their cause.
+   */
+  generic?: boolean;
   /** A real line of that server's log (shared/reference/servers.md); the tests feed it to the matcher. */
   sample: string;
 }

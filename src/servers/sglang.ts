@@ -29,5 +29,13 @@ export const sglang: ServerProfile = {
       hint: "SGLang's own warmup request went through an HTTP proxy: set no_proxy=localhost,127.0.0.1,0.0.0.0 for the server, or unset http_proxy.",
       sample: "AssertionError: res=<Response [502]>, res.text=''",
     },
+    {
+      // The warmup failed for a reason other than a proxy: the traceback after this line names it.
+      pattern: /Initialization failed\. warmup error/,
+      cause: 'server-exited',
+      generic: true,
+      hint: "SGLang's warmup request failed, so it shut itself down: the lines after this one say why.",
+      sample: 'Initialization failed. warmup error:',
+    },
   ],
 };

@@ -2,21 +2,26 @@ import type { LogSignature } from './profile.js';
 
 /**
  * Signatures every server can print: Hugging Face Hub errors, CUDA, ports, disks. Ordered most specific
- * first: the first matching row names the cause. Samples are real lines (shared/reference/servers.md).
+ * first: the first matching row names the cause. Each sample is a real line (shared/reference/servers.md
+ * unless the row says otherwise); test/unit/log-signatures.test.ts feeds every sample to the matcher.
+ *
+ * Patterns must not match what a healthy server prints: vLLM logs its arguments at start-up
+ * (`non-default args: {... 'trust_remote_code': True}`), so a row never matches a bare option name.
  */
 export const SHARED_SIGNATURES: LogSignature[] = [
   {
+    // §10: 401 without a token, 403 when the account was not granted access; transformers wraps both.
     pattern:
       /not in the authorized list|Cannot access gated repo|GatedRepoError|You are trying to access a gated repo|Access to model \S+ is restricted/,
     cause: 'gated-model',
     hint: 'The model is gated on Hugging Face. Accept its licence on the model page with the account whose token you use, and pass the token to the server (env HF_TOKEN: ${{ secrets.HF_TOKEN }}).',
     sample:
-      'huggingface_hub.errors.GatedRepoError: 401 Client Error. Cannot access gated repo for url https://huggingface.co/meta-llama/Llama-3.2-1B/resolve/main/config.json.',
+      'Access to model meta-llama/Llama-3.2-1B is restricted. You must have access to it and be authenticated to access it. Please log in.',
   },
   {
     pattern: /Make sure your token has the correct permissions/,
     cause: 'gated-model',
-    hint: 'The Hugging Face token lacks read access to this repo: use a token with "read" scope for it.',
+    hint: 'The Hugging Face token lacks read access to this repo (a fine-grained token without it): give the token read access to the repo, or use a classic "read" token.',
     sample:
       '403 Forbidden: Please enable access to public gated repositories in your fine-grained token settings to view this repository. Make sure your token has the correct permissions.',
   },
@@ -36,19 +41,23 @@ export const SHARED_SIGNATURES: LogSignature[] = [
       'huggingface_hub.errors.RevisionNotFoundError: 404 Client Error. Revision Not Found for url: https://huggingface.co/api/models/Qwen/Qwen2.5-0.5B-Instruct/revision/v9.',
   },
   {
+    // Not in servers.md: the transformers and huggingface_hub wordings for "offline and not cached". A bare
+    // HF_HUB_OFFLINE is not matched: vLLM mentions it at info level when offline mode works as meant.
     pattern:
-      /We couldn't connect to '?https:\/\/huggingface\.co|LocalEntryNotFoundError|offline mode is enabled|HF_HUB_OFFLINE|Max retries exceeded with url: \/api\/models|429 Too Many Requests/,
+      /We couldn't connect to '?https:\/\/huggingface\.co|LocalEntryNotFoundError|offline mode is enabled|outgoing traffic has been disabled/,
     cause: 'model-download-failed',
-    hint: 'The Hugging Face Hub could not be reached (offline mode, no network or rate-limited) and the model is not in the local cache: mount or restore the HF cache, or allow network access.',
+    hint: 'The Hugging Face Hub could not be reached (offline mode or no network) and the model is not in the local cache: restore the HF cache (actions/cache on ~/.cache/huggingface), mount it into the container, or allow network access.',
     sample:
       "OSError: We couldn't connect to 'https://huggingface.co' to load this file, couldn't find it in the cached files and it looks like Qwen/Qwen2.5-0.5B-Instruct is not the path to a directory containing a file named config.json.",
   },
   {
-    pattern: /trust_remote_code|trust-remote-code/,
+    // Not in servers.md: transformers' message (dynamic_module_utils), quoted in vLLM issues.
+    pattern:
+      /contains custom code which must be executed|requires you to execute (?:the )?custom code|`trust_remote_code=True` to (?:allow|permit)/,
     cause: 'server-exited',
     hint: 'The model ships custom code: start the server with --trust-remote-code (only for repos you trust).',
     sample:
-      'ValueError: The repository for deepseek-ai/DeepSeek-V2-Lite contains custom code which must be executed to correctly load the model. Please pass the argument `trust_remote_code=True` to allow custom code to be run.',
+      'ValueError: The repository nvidia/NVIDIA-Nemotron-Nano-9B-v2 contains custom code which must be executed to correctly load the model.',
   },
   {
     pattern:
@@ -59,13 +68,15 @@ export const SHARED_SIGNATURES: LogSignature[] = [
       'torch.OutOfMemoryError: CUDA out of memory. Tried to allocate 2.00 GiB. GPU 0 has a total capacity of 14.57 GiB of which 1.06 GiB is free.',
   },
   {
-    pattern: /\b(Cannot allocate memory|std::bad_alloc|MemoryError\b|Killed process \d+)/,
+    // Not in servers.md: the C++ runtime's and Python's own wordings for a failed host allocation.
+    pattern: /\b(Cannot allocate memory|std::bad_alloc|MemoryError\b)/,
     cause: 'out-of-memory',
     hint: 'The host ran out of memory: use a smaller model or a runner with more RAM.',
     sample: "terminate called after throwing an instance of 'std::bad_alloc'",
   },
   {
-    pattern: /No space left on device|ENOSPC|Not enough free disk space/i,
+    // Not in servers.md: errno 28 as Python, Go and Node print it.
+    pattern: /No space left on device|\bENOSPC\b/,
     cause: 'model-download-failed',
     hint: 'The disk is full: model weights need room. Free space on the runner (remove unused toolchains) or use a smaller model.',
     sample: 'OSError: [Errno 28] No space left on device',
@@ -75,11 +86,11 @@ export const SHARED_SIGNATURES: LogSignature[] = [
       /\[Errno 98\]|Address already in use|address already in use|couldn't bind HTTP server socket|Failed to bind to|Could not bind TCP Listener|EADDRINUSE/,
     cause: 'port-in-use',
     hint: 'The port is already taken, often by a server from an earlier step that is still running: stop it, or start this one on another port.',
-    sample: 'OSError: [Errno 98] Address already in use',
+    sample: 'Error: listen tcp 127.0.0.1:11434: bind: address already in use',
   },
   {
     pattern:
-      /Failed to infer device type|No CUDA GPUs are available|Found no NVIDIA driver|could not select device driver|RuntimeError: No HIP GPUs are available/,
+      /Failed to infer device type|No CUDA GPUs are available|Found no NVIDIA driver|could not select device driver|No HIP GPUs are available/,
     cause: 'server-exited',
     hint: 'No usable GPU is visible to the server: run on a GPU runner, pass --gpus all to the container (with the NVIDIA container toolkit), or pick a CPU build.',
     sample: 'RuntimeError: Failed to infer device type',
@@ -95,5 +106,14 @@ export const SHARED_NON_FATAL_SIGNATURES: LogSignature[] = [
     fatal: false,
     hint: 'CUDA could not start, so the server fell back to the CPU (slow): check the GPU driver and the container toolkit.',
     sample: 'ggml_cuda_init: failed to initialize CUDA: no CUDA-capable device is detected',
+  },
+  {
+    // §10: unauthenticated runners are rate-limited more often; the Hub client retries, and a cached model
+    // still loads, so this explains a failure without causing one.
+    pattern: /429 Too Many Requests|Max retries exceeded with url: \/api\/models/,
+    cause: 'model-download-failed',
+    fatal: false,
+    hint: 'The Hugging Face Hub rate-limited or refused the download: pass HF_TOKEN (authenticated requests get a higher limit), or cache ~/.cache/huggingface between runs.',
+    sample: '429 Too Many Requests',
   },
 ];

@@ -23,15 +23,25 @@ export const tgi: ServerProfile = {
         'Not enough memory to handle 4096 prefill tokens. You need to decrease `--max-batch-prefill-tokens`',
     },
     {
+      pattern: /not enough cuda devices/,
+      cause: 'server-exited',
+      hint: 'TGI was asked for more GPUs than it can see: lower --num-shard, or give the container all GPUs (--gpus all).',
+      sample: 'not enough cuda devices',
+    },
+    {
+      // The Python traceback that follows names the real reason (GatedRepoError, RepositoryNotFoundError).
       pattern: /Error: DownloadError|Download encountered an error/,
       cause: 'model-download-failed',
-      hint: 'TGI could not download the model: the Python traceback above it names the reason (gated, not found, offline).',
+      generic: true,
+      hint: 'TGI could not download the model: the Python traceback around it names the reason (gated, not found, offline).',
       sample: 'Error: DownloadError',
     },
     {
-      pattern: /Error: ShardCannotStart|Shard \d+ failed to start|Error: WebserverFailed|Webserver Crashed/,
+      pattern:
+        /Error: ShardCannotStart|Shard \d+ failed to start|Error: WebserverFailed|Webserver Crashed|Unable to warmup the Python model shards/,
       cause: 'server-exited',
-      hint: 'A TGI shard or the router failed to start: the shard output above it names the reason.',
+      generic: true,
+      hint: 'A TGI shard or the router failed to start: the shard output around it names the reason.',
       sample: 'Error: ShardCannotStart',
     },
   ],

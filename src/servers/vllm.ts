@@ -8,7 +8,7 @@ export const vllm: ServerProfile = {
   healthPath: '/health',
   version: { path: '/version', read: (json) => readVersionField(json) },
   fingerprint: (res) => ownedByAll(res.json, 'vllm'),
-  readyLog: [/Application startup complete/, /Starting vLLM (API )?server on/],
+  readyLog: [/Application startup complete/, /Starting vLLM (API )?server (\d+ )?on/],
   startHint: 'vllm serve <model> --port 8000',
   logSignatures: [
     {
@@ -47,11 +47,28 @@ export const vllm: ServerProfile = {
       sample: 'TimeoutError: Timed out waiting for engines to send initial message on input socket.',
     },
     {
+      // A wrapper: printed after a GatedRepoError too, so the line above it decides when there is one.
       pattern: /Invalid repository ID or local directory specified/,
       cause: 'model-download-failed',
+      generic: true,
       hint: 'vLLM could not find the model: check the id for typos; a gated model needs HF_TOKEN; offline mode needs the HF cache mounted.',
       sample:
         "ValueError: Invalid repository ID or local directory specified: 'Qwen/Qwen2.5-0.5B-Instruc'. Please verify the following requirements: 1. Provide a valid Hugging Face repository ID.",
+    },
+    {
+      pattern: /Engine core initialization failed/,
+      cause: 'server-exited',
+      generic: true,
+      hint: "vLLM's engine failed to start: the error printed above this line (in the EngineCore process's output) is the cause.",
+      sample:
+        'RuntimeError: Engine core initialization failed. See root cause above. Failed core proc(s): {}',
+    },
+    {
+      pattern: /EngineDeadError|EngineCore encountered an issue/,
+      cause: 'server-exited',
+      generic: true,
+      hint: "vLLM's engine crashed after start-up: the stack trace above this line names the cause (often GPU memory).",
+      sample: 'EngineCore encountered an issue. See stack trace (above) for the root cause.',
     },
   ],
 };

@@ -1,0 +1,534 @@
+/**
+ * `llm-preflight doctor`: what in this environment commonly breaks a connection to a local LLM server, each with
+ * a verdict and a fix. The checks are pure functions of facts; the facts come from injected probes, so tests
+ * can state an environment and the CLI uses the real one (systemProbes).
+ */
+import { execFile } from 'node:child_process';
+import { lookup } from 'node:dns/promises';
+import { access, readFile, statfs } from 'node:fs/promises';
+import { isIP } from 'node:net';
+import { homedir, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { formatBytes } from './ollama-pull.js';
+
+export type Verdict = 'ok' | 'warn' | 'fail' | 'info';
+
+export interface DoctorCheck {
+  /** Stable id: proxy, localhost, container, docker, gpu, disk. */
+  name: string;
+  verdict: Verdict;
+  detail: string;
+  fix?: string;
+}
+
+export interface CommandResult {
+  /** ENOENT: not installed; TIMEOUT: killed after the bound; other spawn error codes as given. */
+  error?: string;
+  exitCode: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export type LookupResult = { addresses: Array<{ address: string; family: number }> } | { error: string };
+
+export interface DoctorProbes {
+  lookup(host: string): Promise<LookupResult>;
+  exists(path: string): Promise<boolean>;
+  readText(path: string): Promise<string | undefined>;
+  run(command: string, args: string[], timeoutMs: number): Promise<CommandResult>;
+  /** Free bytes for an unprivileged user on the filesystem holding path (or its nearest existing parent). */
+  freeBytes(path: string): Promise<number | undefined>;
+  homedir: string;
+  tmpdir: string;
+}
+
+/** `docker version` waits for the daemon and `nvidia-smi` for the driver: a hung one must not hang the doctor. */
+export const DOCTOR_COMMAND_TIMEOUT_MS = 5_000;
+/** Resolving localhost reads /etc/hosts; anything slower than this is itself a finding. */
+export const DOCTOR_LOOKUP_TIMEOUT_MS = 3_000;
+/** Below this not even a 0.5B model (about 1 GB of weights) and its unpacking fit. */
+export const DISK_FAIL_BYTES = 1_000_000_000;
+/** A 7B model takes 4–15 GB depending on quantization. */
+export const DISK_WARN_BYTES = 10_000_000_000;
+/** Command output kept; nvidia-smi -L prints one short line per GPU. */
+const COMMAND_OUTPUT_MAX_BYTES = 64 * 1024;
+
+const LOOPBACK_HOSTS = ['localhost', '127.0.0.1', '::1'];
+const PROXY_VARIABLES = ['http_proxy', 'HTTP_PROXY', 'https_proxy', 'HTTPS_PROXY', 'all_proxy', 'ALL_PROXY'];
+
+export interface DoctorOptions {
+  /** Hosts of the servers the user named (base-url), checked for proxy coverage besides loopback. */
+  hosts?: string[];
+  lookupTimeoutMs?: number;
+}
+
+export async function runDoctor(
+  env: Record<string, string | undefined>,
+  probes: DoctorProbes,
+  options: DoctorOptions = {},
+): Promise<DoctorCheck[]> {
+  const dockerSocket = dockerSocketPath(env);
+  const locations = diskLocations(env, probes.homedir, probes.tmpdir);
+  const [localhost, dockerenv, containerenv, cgroup, docker, socketExists, gpu, free] = await Promise.all([
+    withTimeout(probes.lookup('localhost'), options.lookupTimeoutMs ?? DOCTOR_LOOKUP_TIMEOUT_MS, {
+      error: 'TIMEOUT',
+    } as LookupResult),
+    probes.exists('/.dockerenv'),
+    probes.exists('/run/.containerenv'),
+    probes.readText('/proc/1/cgroup'),
+    probes.run('docker', ['version', '--format', '{{.Server.Version}}'], DOCTOR_COMMAND_TIMEOUT_MS),
+    dockerSocket ? probes.exists(dockerSocket) : Promise.resolve(false),
+    probes.run('nvidia-smi', ['-L'], DOCTOR_COMMAND_TIMEOUT_MS),
+    Promise.all(locations.map((l) => probes.freeBytes(l.path))),
+  ]);
+  return [
+    checkProxy(env, options.hosts ?? []),
+    checkLocalhost(localhost),
+    checkContainer({ dockerenv, containerenv, cgroup, env }),
+    checkDocker(docker, { socket: dockerSocket, socketExists }),
+    checkGpu(gpu),
+    checkDisk(locations.map((l, i) => ({ ...l, freeBytes: free[i] }))),
+  ];
+}
+
+/** 0 unless a check failed: warnings describe risks for some clients, not a broken environment. */
+export function doctorExitCode(checks: readonly DoctorCheck[]): number {
+  return checks.some((c) => c.verdict === 'fail') ? 1 : 0;
+}
+
+// ── proxy ────────────────────────────────────────────────────────────────────────────────────────────────
+
+export function checkProxy(
+  env: Record<string, string | undefined>,
+  extraHosts: readonly string[],
+): DoctorCheck {
+  const set = PROXY_VARIABLES.filter((name) => (env[name] ?? '').trim() !== '');
+  if (set.length === 0)
+    return {
+      name: 'proxy',
+      verdict: 'ok',
+      detail: 'No proxy variable is set: requests to local servers go direct.',
+    };
+  const shown = set.map((name) => `${name}=${safeProxyUrl(env[name]!.trim())}`).join(', ');
+  // Clients disagree on which spelling they read (curl and Python try no_proxy first), so a host counts as
+  // covered only when every NO_PROXY spelling that is set lists it.
+  const noProxyValues = ['no_proxy', 'NO_PROXY']
+    .map((name) => env[name])
+    .filter((v): v is string => v !== undefined && v.trim() !== '');
+  const hosts = [...new Set([...LOOPBACK_HOSTS, ...extraHosts.map((h) => h.replace(/^\[|\]$/g, ''))])];
+  const uncovered = hosts.filter(
+    (host) => noProxyValues.length === 0 || !noProxyValues.every((v) => noProxyCovers(host, v)),
+  );
+  const differ =
+    noProxyValues.length === 2 && noProxyValues[0] !== noProxyValues[1]
+      ? ' no_proxy and NO_PROXY differ, and clients read different ones.'
+      : '';
+  if (uncovered.length === 0) {
+    return {
+      name: 'proxy',
+      verdict: 'ok',
+      detail: `${shown}; NO_PROXY covers ${hosts.join(', ')}.${differ}`,
+    };
+  }
+  const existing = (env.no_proxy ?? env.NO_PROXY ?? '').trim();
+  const wanted = [...new Set([...splitList(existing), ...uncovered])].join(',');
+  return {
+    name: 'proxy',
+    verdict: 'warn',
+    detail:
+      `${shown}, and NO_PROXY does not cover ${uncovered.join(', ')}: Python (httpx, requests, openai), curl and axios ` +
+      `clients in your tests send requests for ${uncovered.length === 1 ? 'that host' : 'those hosts'} to the proxy ` +
+      `(llm-preflight itself never proxies loopback).${differ}`,
+    fix: `Set both spellings for the job: NO_PROXY=${wanted} and no_proxy=${wanted}.`,
+  };
+}
+
+/** Does a NO_PROXY value exempt host? Hosts, domains (.example.com, *.example.com), host:port, IPv6, CIDR, *. */
+export function noProxyCovers(host: string, noProxy: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
+  for (const raw of splitList(noProxy)) {
+    let entry = raw.toLowerCase();
+    if (entry === '*') return true;
+    const bracketed = /^\[([^\]]+)\](?::\d+)?$/.exec(entry);
+    if (bracketed) entry = bracketed[1]!;
+    else if (isIP(entry) === 0 && !entry.includes('/')) entry = entry.replace(/:\d+$/, '');
+    if (entry.includes('/')) {
+      if (inIpv4Cidr(h, entry)) return true;
+      continue;
+    }
+    entry = entry.replace(/^\*\./, '.');
+    if (entry.startsWith('.')) {
+      if (h.endsWith(entry) || h === entry.slice(1)) return true;
+    } else if (h === entry || h.endsWith('.' + entry)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+function inIpv4Cidr(host: string, cidr: string): boolean {
+  const [base, bitsText] = cidr.split('/');
+  const bits = Number(bitsText);
+  if (isIP(host) !== 4 || isIP(base ?? '') !== 4 || !Number.isInteger(bits) || bits < 0 || bits > 32)
+    return false;
+  const toInt = (ip: string) => ip.split('.').reduce((n, part) => n * 256 + Number(part), 0);
+  const size = 2 ** (32 - bits);
+  return Math.floor(toInt(host) / size) === Math.floor(toInt(base!) / size);
+}
+
+function splitList(text: string): string[] {
+  return text
+    .split(/[,\s]+/)
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+}
+
+/** A proxy URL with its credentials masked. */
+function safeProxyUrl(value: string): string {
+  try {
+    const url = new URL(value);
+    if (url.username || url.password) {
+      url.username = '***';
+      url.password = '';
+    }
+    return url.toString().replace(/\/$/, '');
+  } catch {
+    return value.replace(/\/\/[^@/]*@/, '//***@');
+  }
+}
+
+// ── localhost ────────────────────────────────────────────────────────────────────────────────────────────
+
+export function checkLocalhost(result: LookupResult): DoctorCheck {
+  if ('error' in result) {
+    return {
+      name: 'localhost',
+      verdict: 'fail',
+      detail: `localhost does not resolve (${result.error}): every client that calls http://localhost:… fails.`,
+      fix: 'Add "127.0.0.1 localhost" and "::1 localhost" to /etc/hosts, or use http://127.0.0.1:<port>.',
+    };
+  }
+  const v4 = result.addresses.filter((a) => a.family === 4).map((a) => a.address);
+  const v6 = result.addresses.filter((a) => a.family === 6).map((a) => a.address);
+  const order = result.addresses.map((a) => a.address).join(', ');
+  if (v4.length > 0 && v6.length > 0) {
+    return {
+      name: 'localhost',
+      verdict: 'ok',
+      detail:
+        `localhost resolves to both IPv4 and IPv6 (${order}, in that order). Servers that bind 127.0.0.1 only ` +
+        '(Ollama, llama-server, SGLang by default) are still reached by clients that try every address ' +
+        `(Node ≥ 20, curl, Python)${result.addresses[0]?.family === 6 ? '; a client that tries only the first address gets ::1 and is refused' : ''}.`,
+    };
+  }
+  if (v4.length > 0) {
+    return {
+      name: 'localhost',
+      verdict: 'ok',
+      detail: `localhost resolves to IPv4 only (${order}): a server bound to ::1 only would not be reached through localhost.`,
+    };
+  }
+  if (v6.length > 0) {
+    return {
+      name: 'localhost',
+      verdict: 'warn',
+      detail: `localhost resolves to IPv6 only (${order}): servers that bind 127.0.0.1 (Ollama, llama-server and SGLang by default) are refused through localhost.`,
+      fix: 'Use http://127.0.0.1:<port> in base-url and in your tests, or bind the server to :: or 0.0.0.0.',
+    };
+  }
+  return {
+    name: 'localhost',
+    verdict: 'fail',
+    detail: 'localhost resolves to no address.',
+    fix: 'Add "127.0.0.1 localhost" to /etc/hosts, or use http://127.0.0.1:<port>.',
+  };
+}
+
+// ── container job ────────────────────────────────────────────────────────────────────────────────────────
+
+export interface ContainerFacts {
+  dockerenv: boolean;
+  containerenv: boolean;
+  cgroup: string | undefined;
+  env: Record<string, string | undefined>;
+}
+
+export function checkContainer(facts: ContainerFacts): DoctorCheck {
+  const why = [
+    facts.dockerenv ? '/.dockerenv exists' : '',
+    facts.containerenv ? '/run/.containerenv exists' : '',
+    /\b(docker|containerd|kubepods|libpod|lxc)\b/.test(facts.cgroup ?? '')
+      ? '/proc/1/cgroup names a container runtime'
+      : '',
+  ].filter((s) => s !== '');
+  const inContainer = why.length > 0;
+  const actions = facts.env.GITHUB_ACTIONS === 'true';
+  if (actions && inContainer) {
+    return {
+      name: 'container',
+      verdict: 'info',
+      detail:
+        `This job runs inside a container (${why.join(', ')}): reach a service container by its label and ` +
+        'container port (http://<label>:<port>, e.g. http://ollama:11434); localhost is this job container itself, and mapped host ports do not apply.',
+    };
+  }
+  if (actions) {
+    return {
+      name: 'container',
+      verdict: 'info',
+      detail:
+        'This job runs on the runner host (not in a container): reach a service container at http://localhost:<mapped port> ' +
+        "(the service needs ports:, e.g. ${{ job.services.llm.ports['8000'] }}); service labels do not resolve here.",
+    };
+  }
+  return {
+    name: 'container',
+    verdict: 'info',
+    detail: inContainer
+      ? `Not in GitHub Actions; running inside a container (${why.join(', ')}): localhost is this container, not the host.`
+      : 'Not in GitHub Actions, and not inside a container as far as can be seen.',
+  };
+}
+
+// ── docker ───────────────────────────────────────────────────────────────────────────────────────────────
+
+/** The socket the docker CLI would use: DOCKER_HOST when it is unix://, else the default path. */
+export function dockerSocketPath(env: Record<string, string | undefined>): string | undefined {
+  const host = env.DOCKER_HOST?.trim();
+  if (!host) return '/var/run/docker.sock';
+  return host.startsWith('unix://') ? host.slice('unix://'.length) : undefined;
+}
+
+export function checkDocker(
+  result: CommandResult,
+  socket: { socket: string | undefined; socketExists: boolean },
+): DoctorCheck {
+  const version = result.stdout.trim().split('\n')[0] ?? '';
+  if (!result.error && result.exitCode === 0 && version !== '') {
+    return {
+      name: 'docker',
+      verdict: 'ok',
+      detail: `The Docker engine ${version} is reachable: container: and docker commands in start can work.`,
+    };
+  }
+  if (result.error === 'ENOENT') {
+    return {
+      name: 'docker',
+      verdict: 'info',
+      detail:
+        socket.socketExists && socket.socket
+          ? `No docker CLI on PATH, though a Docker socket exists at ${socket.socket}: the container input needs the CLI.`
+          : 'No Docker here (no docker CLI on PATH): the container input and docker commands in start need it; service containers are run by the runner and do not.',
+    };
+  }
+  const message =
+    firstLine(result.stderr) || firstLine(result.stdout) || `exit code ${result.exitCode ?? '?'}`;
+  return {
+    name: 'docker',
+    verdict: 'warn',
+    detail:
+      result.error === 'TIMEOUT'
+        ? `docker version did not answer within ${DOCTOR_COMMAND_TIMEOUT_MS / 1000} s: the engine is hung or unreachable.`
+        : `The docker CLI is installed but the engine is not reachable: ${message}`,
+    fix: /permission denied/i.test(message)
+      ? 'Add this user to the docker group (or run with access to the socket).'
+      : 'Start the Docker daemon, or point DOCKER_HOST at a running one; the container input and docker commands in start need it.',
+  };
+}
+
+// ── gpu ──────────────────────────────────────────────────────────────────────────────────────────────────
+
+export function checkGpu(result: CommandResult): DoctorCheck {
+  if (result.error === 'ENOENT') {
+    return {
+      name: 'gpu',
+      verdict: 'info',
+      detail:
+        'No NVIDIA GPU is visible (nvidia-smi not found). vLLM, SGLang and TGI need one; Ollama and llama.cpp run on the CPU, slowly. Standard GitHub-hosted runners have no GPU.',
+    };
+  }
+  const gpus = result.stdout
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => /^GPU \d+:/.test(l))
+    .map((l) => l.replace(/\s*\(UUID:[^)]*\)/, ''));
+  if (!result.error && result.exitCode === 0 && gpus.length > 0) {
+    return { name: 'gpu', verdict: 'ok', detail: `${gpus.length} GPU(s): ${gpus.slice(0, 8).join('; ')}.` };
+  }
+  const message =
+    result.error === 'TIMEOUT'
+      ? `nvidia-smi did not answer within ${DOCTOR_COMMAND_TIMEOUT_MS / 1000} s`
+      : firstLine(result.stdout) ||
+        firstLine(result.stderr) ||
+        `nvidia-smi exited with code ${result.exitCode ?? '?'}`;
+  return {
+    name: 'gpu',
+    verdict: 'warn',
+    detail: `nvidia-smi is installed but lists no usable GPU: ${message}.`,
+    fix: 'Use a GPU runner; in a container, start it with --gpus all and the NVIDIA container toolkit, so the driver is visible inside.',
+  };
+}
+
+// ── disk ─────────────────────────────────────────────────────────────────────────────────────────────────
+
+export interface DiskLocation {
+  label: string;
+  path: string;
+}
+
+/** Where model downloads land: the Hugging Face cache, Ollama's model store, and the runner's temp. */
+export function diskLocations(
+  env: Record<string, string | undefined>,
+  home: string,
+  temp: string,
+): DiskLocation[] {
+  const cache = env.XDG_CACHE_HOME || join(home, '.cache');
+  const hf = env.HF_HUB_CACHE || (env.HF_HOME ? join(env.HF_HOME, 'hub') : join(cache, 'huggingface'));
+  const locations: DiskLocation[] = [
+    { label: 'Hugging Face cache', path: hf },
+    { label: 'Ollama models', path: env.OLLAMA_MODELS || join(home, '.ollama', 'models') },
+    { label: env.RUNNER_TEMP ? 'runner temp' : 'temp', path: env.RUNNER_TEMP || temp },
+  ];
+  return locations;
+}
+
+export function checkDisk(
+  locations: ReadonlyArray<DiskLocation & { freeBytes: number | undefined }>,
+): DoctorCheck {
+  const known = locations.filter((l): l is DiskLocation & { freeBytes: number } => l.freeBytes !== undefined);
+  const detail = locations
+    .map(
+      (l) =>
+        `${l.label} (${l.path}): ${l.freeBytes === undefined ? 'free space unknown' : `${formatBytes(l.freeBytes)} free`}`,
+    )
+    .join('; ');
+  if (known.length === 0) return { name: 'disk', verdict: 'info', detail };
+  const least = Math.min(...known.map((l) => l.freeBytes));
+  if (least < DISK_FAIL_BYTES) {
+    return {
+      name: 'disk',
+      verdict: 'fail',
+      detail: `${detail}. Under ${formatBytes(DISK_FAIL_BYTES)} free: not even a small model fits.`,
+      fix: 'Free disk space (docker system prune, remove unused toolchains), or point HF_HOME / OLLAMA_MODELS at a larger disk.',
+    };
+  }
+  if (least < DISK_WARN_BYTES) {
+    return {
+      name: 'disk',
+      verdict: 'warn',
+      detail: `${detail}. Under ${formatBytes(DISK_WARN_BYTES)} free: a 7B model (4–15 GB) may not fit.`,
+      fix: 'Use a small or quantized model, free disk space, or point HF_HOME / OLLAMA_MODELS at a larger disk.',
+    };
+  }
+  return { name: 'disk', verdict: 'ok', detail };
+}
+
+// ── rendering ────────────────────────────────────────────────────────────────────────────────────────────
+
+const MARKS: Record<Verdict, string> = { ok: '✔', warn: '!', fail: '✘', info: '·' };
+
+export function renderDoctor(checks: readonly DoctorCheck[]): string {
+  const width = Math.max(...checks.map((c) => c.name.length));
+  const lines = [
+    'llm-preflight doctor: what in this environment can break a connection to a local LLM server',
+    '',
+  ];
+  for (const c of checks) {
+    lines.push(`${MARKS[c.verdict]} ${c.name.padEnd(width)}  ${c.detail}`);
+    if (c.fix) lines.push(`  ${' '.repeat(width)}  fix: ${c.fix}`);
+  }
+  const failed = checks.filter((c) => c.verdict === 'fail').length;
+  const warned = checks.filter((c) => c.verdict === 'warn').length;
+  lines.push(
+    '',
+    failed === 0 && warned === 0
+      ? 'Nothing found that breaks a local connection.'
+      : `${failed} failed, ${warned} warning${warned === 1 ? '' : 's'}.`,
+  );
+  return lines.join('\n') + '\n';
+}
+
+// ── the real environment ─────────────────────────────────────────────────────────────────────────────────
+
+export function systemProbes(): DoctorProbes {
+  return {
+    async lookup(host) {
+      try {
+        const addresses = await lookup(host, { all: true, order: 'verbatim' });
+        return { addresses: addresses.map((a) => ({ address: a.address, family: a.family })) };
+      } catch (error) {
+        return { error: (error as { code?: string }).code ?? String(error) };
+      }
+    },
+    async exists(path) {
+      try {
+        await access(path);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    async readText(path) {
+      try {
+        return (await readFile(path, 'utf8')).slice(0, COMMAND_OUTPUT_MAX_BYTES);
+      } catch {
+        return undefined;
+      }
+    },
+    run(command, args, timeoutMs) {
+      return new Promise((resolve) => {
+        execFile(
+          command,
+          args,
+          {
+            timeout: timeoutMs,
+            killSignal: 'SIGKILL',
+            maxBuffer: COMMAND_OUTPUT_MAX_BYTES,
+            windowsHide: true,
+          },
+          (error, stdout, stderr) => {
+            const e = error as (NodeJS.ErrnoException & { killed?: boolean; code?: unknown }) | null;
+            const result: CommandResult = {
+              exitCode: e ? (typeof e.code === 'number' ? e.code : null) : 0,
+              stdout: String(stdout),
+              stderr: String(stderr),
+            };
+            if (e?.code === 'ENOENT') result.error = 'ENOENT';
+            else if (e?.killed) result.error = 'TIMEOUT';
+            else if (e && typeof e.code === 'string') result.error = e.code;
+            resolve(result);
+          },
+        );
+      });
+    },
+    async freeBytes(path) {
+      // The cache directory may not exist yet: what counts is the disk it will be created on.
+      for (let dir = path; ; dir = dirname(dir)) {
+        try {
+          const s = await statfs(dir);
+          return s.bavail * s.bsize;
+        } catch {
+          if (dirname(dir) === dir) return undefined;
+        }
+      }
+    },
+    homedir: homedir(),
+    tmpdir: tmpdir(),
+  };
+}
+
+function firstLine(text: string): string {
+  return (text.split('\n').find((l) => l.trim() !== '') ?? '').trim().slice(0, 200);
+}
+
+async function withTimeout<T>(promise: Promise<T>, ms: number, fallback: T): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<T>((resolve) => {
+    timer = setTimeout(() => resolve(fallback), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

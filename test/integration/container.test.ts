@@ -1,0 +1,246 @@
+import { appendFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseInputs, type RawInputs } from '../../src/config/schema.js';
+import { LOG_RING_LINES } from '../../src/limits.js';
+import { preflight, type Progress } from '../../src/preflight.js';
+import { createRedactor } from '../../src/redact.js';
+import { startSources, type EvidenceSources } from '../../src/supervise.js';
+import type { Evidence, PreflightResult } from '../../src/types.js';
+import { closedPort } from '../support/fake-server.js';
+import { until } from '../support/fixtures/index.js';
+
+// The docker CLI here is test/support/fake-docker/docker (a shell script first on PATH), driven by the
+// files each test writes: `<id>.json` for `docker container inspect`, `<id>.stdout|stderr` for `docker logs`.
+const FAKE_DOCKER = join(import.meta.dirname, '../support/fake-docker');
+
+interface State {
+  Status: string;
+  ExitCode?: number;
+  OOMKilled?: boolean;
+  Error?: string;
+  Health?: { Status: string };
+}
+
+/** One fake Docker daemon with one container, shaped as the Engine API's ContainerInspectResponse. */
+function fakeDocker(id = 'llm') {
+  const dir = mkdtempSync(join(tmpdir(), 'llm-preflight-docker-'));
+  let nanos = 0;
+  const env = { ...process.env, PATH: `${FAKE_DOCKER}:${process.env.PATH}`, FAKE_DOCKER_DIR: dir };
+  return {
+    id,
+    dir,
+    env,
+    setState(state: State, restartCount = 0) {
+      const full = {
+        Running: state.Status === 'running',
+        Paused: false,
+        Restarting: state.Status === 'restarting',
+        OOMKilled: false,
+        Dead: state.Status === 'dead',
+        Pid: state.Status === 'running' ? 4242 : 0,
+        ExitCode: 0,
+        Error: '',
+        StartedAt: '2026-11-23T10:00:00.000000000Z',
+        FinishedAt: '0001-01-01T00:00:00Z',
+        ...state,
+      };
+      const container = {
+        Id: '4fa6e0f0c6786287e131c3852c58a2e01cc697a68231826813597e4994f1d6e2',
+        Created: '2026-11-23T09:59:59.000000000Z',
+        Path: 'vllm',
+        Args: ['serve', 'Qwen/Qwen2.5-0.5B-Instruct'],
+        State: full,
+        Name: `/${id}`,
+        RestartCount: restartCount,
+      };
+      writeFileSync(join(dir, `${id}.json`), JSON.stringify([container], null, 4) + '\n');
+    },
+    /** Appends lines the way the daemon stores them; `at` pins a timestamp (to test equal timestamps). */
+    log(stream: 'stdout' | 'stderr', lines: string[], at?: string) {
+      const stamped = lines.map((line) => {
+        const ts = at ?? `2026-11-23T10:00:00.${String(++nanos).padStart(9, '0')}Z`;
+        return `${ts} ${line}\n`;
+      });
+      appendFileSync(join(dir, `${id}.${stream}`), stamped.join(''));
+    },
+    lastTimestamp: () => `2026-11-23T10:00:00.${String(nanos).padStart(9, '0')}Z`,
+    calls: () => readFileSync(join(dir, 'calls'), 'utf8').trim().split('\n'),
+  };
+}
+
+function watch(raw: RawInputs, env: Record<string, string | undefined>) {
+  const parsed = parseInputs({ timeout: '60s', 'request-timeout': '1s', ...raw });
+  if (!parsed.ok) throw new Error(`bad test inputs: ${JSON.stringify(parsed.problems)}`);
+  const redact = createRedactor([]);
+  const sources = startSources(parsed.config, {
+    env,
+    redact,
+    now: () => performance.now(),
+    containerPollMs: 100,
+  });
+  return { config: parsed.config, redact, sources };
+}
+
+async function run(
+  raw: RawInputs,
+  env: Record<string, string | undefined>,
+  onProgress?: (p: Progress) => void,
+): Promise<{ result: PreflightResult; sources: EvidenceSources }> {
+  const { config, redact, sources } = watch(raw, env);
+  try {
+    const result = await preflight(config, {
+      env: {},
+      redact,
+      sources,
+      ...(onProgress ? { onProgress } : {}),
+    });
+    return { result, sources };
+  } finally {
+    await sources.close();
+  }
+}
+
+const refusedUrl = async () => `http://127.0.0.1:${await closedPort()}`;
+
+describe('container: state and logs through the docker CLI', () => {
+  it('a container that dies of CUDA OOM while we wait is named from its log', async () => {
+    const docker = fakeDocker();
+    docker.setState({ Status: 'running' });
+    docker.log('stdout', ['INFO 11-23 10:00:00 [api_server.py:1839] vLLM API server version 0.11.2']);
+    let died = false;
+    const { result } = await run({ 'base-url': await refusedUrl(), container: docker.id }, docker.env, () => {
+      if (died) return;
+      died = true;
+      docker.log('stderr', [
+        'torch.OutOfMemoryError: CUDA out of memory. Tried to allocate 2.00 GiB.',
+        'RuntimeError: Engine core initialization failed. See root cause above. Failed core proc(s): {}',
+      ]);
+      docker.setState({ Status: 'exited', ExitCode: 1 });
+    });
+    expect(result.finding?.cause).toBe('out-of-memory');
+    expect(result.finding?.summary).toContain(
+      'container llm says: torch.OutOfMemoryError: CUDA out of memory',
+    );
+  });
+
+  it.each([
+    {
+      name: 'OOMKilled → out-of-memory',
+      state: { Status: 'exited', ExitCode: 137, OOMKilled: true },
+      restarts: 0,
+      cause: 'out-of-memory',
+      summary: /OOMKilled, exit code 137/,
+    },
+    {
+      name: 'exited → server-exited with its exit code',
+      state: { Status: 'exited', ExitCode: 2 },
+      restarts: 0,
+      cause: 'server-exited',
+      summary: /is exited \(exit code 2\)/,
+    },
+    {
+      name: 'restarting (a crash loop) → server-exited with the restart count',
+      state: { Status: 'restarting', ExitCode: 1 },
+      restarts: 3,
+      cause: 'server-exited',
+      summary: /is restarting \(exit code 1, restarted 3 times\)/,
+    },
+    {
+      name: 'dead → server-exited',
+      state: { Status: 'dead', ExitCode: 255 },
+      restarts: 0,
+      cause: 'server-exited',
+      summary: /is dead/,
+    },
+  ])('$name', async ({ state, restarts, cause, summary }) => {
+    const docker = fakeDocker();
+    docker.setState(state, restarts);
+    const { result } = await run({ 'base-url': await refusedUrl(), container: docker.id }, docker.env);
+    expect(result.finding?.cause).toBe(cause);
+    expect(result.finding?.summary).toMatch(summary);
+    expect(result.finding?.evidence[0]).toMatchObject({ kind: 'container', id: docker.id });
+  });
+
+  it("the daemon's own start error is read like a log line (LiteLLM's config passed as the command)", async () => {
+    const docker = fakeDocker();
+    docker.setState({
+      Status: 'created',
+      ExitCode: 127,
+      Error:
+        'failed to create task for container: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: exec: "--config": executable file not found in $PATH: unknown',
+    });
+    const { result } = await run({ 'base-url': await refusedUrl(), container: docker.id }, docker.env);
+    expect(result.finding?.cause).toBe('server-exited');
+    expect(result.finding?.hint).toMatch(/entrypoint/);
+  });
+
+  it('a container that does not exist gives a finding at once, not a hang', async () => {
+    const docker = fakeDocker();
+    const { result } = await run({ 'base-url': await refusedUrl(), container: 'llm-typo' }, docker.env);
+    expect(result.finding?.cause).toBe('server-exited');
+    expect(result.finding?.summary).toMatch(
+      /container llm-typo does not exist \(docker: Error: No such container: llm-typo\)/,
+    );
+  });
+
+  it.each([
+    {
+      name: 'docker is not installed',
+      setup: () => ({ PATH: mkdtempSync(join(tmpdir(), 'no-docker-')) }),
+      note: /docker CLI not found on PATH/,
+    },
+    {
+      name: 'the daemon cannot be reached',
+      setup: () => {
+        const docker = fakeDocker();
+        writeFileSync(join(docker.dir, 'daemon-down'), '');
+        return docker.env;
+      },
+      note: /Cannot connect to the Docker daemon/,
+    },
+  ])('$name: one clear note, and the HTTP checks still decide', async ({ setup, note }) => {
+    const { result } = await run(
+      { 'base-url': await refusedUrl(), container: 'llm', timeout: '1s' },
+      setup(),
+    );
+    expect(result.finding?.cause).toBe('connection-refused');
+    const notes = result.endpoints[0]!.timeline.filter(
+      (e): e is Extract<Evidence, { kind: 'note' }> => e.kind === 'note',
+    );
+    expect(notes).toHaveLength(1);
+    expect(notes[0]!.text).toMatch(note);
+  });
+
+  it('reads the log tail bounded, then only new lines: none missed, none repeated, stdout and stderr in order', async () => {
+    const docker = fakeDocker();
+    docker.setState({ Status: 'running', Health: { Status: 'starting' } });
+    const old = Array.from({ length: LOG_RING_LINES + 50 }, (_, i) => `line ${i}`);
+    docker.log('stdout', old);
+    const { sources } = watch({ container: docker.id }, docker.env);
+    try {
+      const lines = () => sources.tails()[0]!.lines;
+      await until(() => lines().includes(`line ${old.length - 1}`));
+      // The first look took the last LOG_RING_LINES lines only.
+      expect(lines()).toEqual(old.slice(-LOG_RING_LINES));
+      // A line stamped with the same time as the newest one seen, then lines on both streams.
+      docker.log('stdout', ['same time as the last line'], docker.lastTimestamp());
+      docker.log('stderr', ['err 1']);
+      docker.log('stdout', ['out 2']);
+      docker.log('stderr', ['err 3', 'done']);
+      await until(() => lines().includes('done'));
+      expect(lines().slice(-5)).toEqual(['same time as the last line', 'err 1', 'out 2', 'err 3', 'done']);
+      expect(new Set(lines()).size).toBe(lines().length);
+      const logCalls = docker.calls().filter((c) => c.startsWith('logs'));
+      expect(logCalls[0]).toBe(`logs --timestamps --tail ${LOG_RING_LINES} ${docker.id}`);
+      expect(logCalls.at(-1)).toMatch(
+        new RegExp(
+          `^logs --timestamps --tail ${LOG_RING_LINES} --since 2026-11-23T10:00:00\\.\\d{9}Z ${docker.id}$`,
+        ),
+      );
+    } finally {
+      await sources.close();
+    }
+  });
+});
