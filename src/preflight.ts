@@ -335,6 +335,13 @@ async function checkEndpoint(
   let lastRefused = false;
   for (;;) {
     ready = await attempt();
+    if (ready && run.sources?.startedPid !== undefined && run.shared.some((e) => e.kind === 'exit')) {
+      // Something answers, but the server we started has died (typically port-in-use: an older server from an
+      // earlier step holds the port). The job's tests would talk to that stranger, so this is not ready.
+      finding = settle(timeline(), context(false));
+      ready = false;
+      break;
+    }
     if (ready) {
       const settledModels = settle(timeline(), context(false));
       if (

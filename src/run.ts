@@ -34,6 +34,7 @@ export async function runPreflight(
     config.start || config.logFile || config.container
       ? startSources(config, { env: options.env, redact, now })
       : undefined;
+  if (sources?.startedPid !== undefined) reporter.serverStarted(sources.startedPid, sources.logFile);
   // The log path goes out first thing, so it is in the job log even if the step is cancelled or killed.
   reporter.begin(
     `${options.demo ? '[demo] ' : ''}Waiting up to ${Math.round(config.timeoutMs / 1000)} s for ${targets}` +

@@ -438,7 +438,8 @@ function watchContainer(id: string, w: Watch) {
   const readLogs = async () => {
     const args = ['logs', '--timestamps', '--tail', String(LOG_RING_LINES)];
     if (since) args.push('--since', since);
-    const r = await runDocker([...args, id], env);
+    // `--` ends the options: a container name can never be read as a docker flag.
+    const r = await runDocker([...args, '--', id], env);
     if (r.code !== 0) {
       // e.g. a logging driver that cannot be read back ("configured logging driver does not support reading").
       noteOnce(`cannot read the logs of container ${shortId}: ${failure(r, 'logs')}`);
@@ -464,7 +465,7 @@ function watchContainer(id: string, w: Watch) {
     if (stopped || busy) return;
     busy = true;
     try {
-      const inspect = await runDocker(['container', 'inspect', id], env);
+      const inspect = await runDocker(['container', 'inspect', '--', id], env);
       if (inspect.spawnError) {
         noteOnce(
           inspect.spawnError === 'ENOENT'

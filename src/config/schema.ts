@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { SERVER_KINDS, type ServerKind } from '../causes.js';
+import { REQUEST_TIMEOUT_FLOOR_MS } from '../limits.js';
 import { parseDurationMs } from './duration.js';
 import { parseEndpointLines, type EndpointSpec } from './endpoints.js';
 
@@ -29,8 +30,6 @@ export type RawInputs = Partial<Record<InputName, string>>;
 
 /** The longest deadline we accept: a hosted job stops at 6 h anyway. */
 export const MAX_TIMEOUT_MS = 6 * 3_600_000;
-/** Below this a real request cannot even connect reliably on a busy runner. */
-export const MIN_REQUEST_TIMEOUT_MS = 100;
 
 export interface Config {
   endpoints: EndpointSpec[];
@@ -125,7 +124,7 @@ export const InputSchema = z.object({
   model: modelList,
   'api-key': optionalText,
   timeout: durationInput(MAX_TIMEOUT_MS, 1000, '10m'),
-  'request-timeout': durationInput(10 * 60_000, MIN_REQUEST_TIMEOUT_MS, '5s'),
+  'request-timeout': durationInput(10 * 60_000, REQUEST_TIMEOUT_FLOOR_MS, '5s'),
   smoke: booleanInput,
   start: optionalText,
   container: optionalText,

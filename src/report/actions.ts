@@ -48,6 +48,10 @@ export function createActionsReporter(
     begin(description) {
       core.info(logLine(redact()(description)));
     },
+    serverStarted(pid, logFile) {
+      core.saveState(STATE.serverPid, String(pid));
+      if (logFile) core.saveState(STATE.logFile, logFile);
+    },
     progress(p) {
       const line = lines.next(p);
       if (line) core.info(logLine(redact()(line)));
@@ -82,8 +86,6 @@ export function createActionsReporter(
           })),
         ),
       );
-      if (result.startedPid !== undefined) core.saveState(STATE.serverPid, String(result.startedPid));
-      if (extras.logFile) core.saveState(STATE.logFile, extras.logFile);
 
       for (const warning of result.warnings.slice(0, MAX_WARNING_ANNOTATIONS))
         core.warning(r(warning), await annotationProps('llm-preflight'));

@@ -64,6 +64,7 @@ export function createJsonReporter(
     maskSecrets() {},
     begin() {},
     progress() {},
+    serverStarted() {},
     async finish(result, extras) {
       // Every value is redacted on its own, so the document always parses and keeps its ids (keepVocabulary).
       stdout.write(jsonLine(redactDeep(toJsonReport(result, extras), redact(), keepVocabulary)));

@@ -97,7 +97,11 @@ export function describe(ev: Evidence): { what: string; result: string } {
     case 'exit':
       return {
         what: ev.source,
-        result: ev.signal ? `killed by ${ev.signal}` : `exited with code ${ev.code}`,
+        result: ev.signal
+          ? `killed by ${ev.signal}`
+          : ev.code === null
+            ? 'exited (status unknown)'
+            : `exited with code ${ev.code}`,
       };
     case 'container':
       return {

@@ -12,6 +12,8 @@ export interface Reporter {
   /** A line saying what we are about to do. */
   begin(description: string): void;
   progress(progress: Progress): void;
+  /** A server was started with `start`: remember it at once, so the post step can stop it even if we are killed. */
+  serverStarted(pid: number, logFile: string | undefined): void;
   finish(result: PreflightResult, extras: SummaryExtras): Promise<void>;
   /** Bad input: one line per problem, naming the input. */
   rejectInput(problems: InputProblem[]): void;

@@ -43,6 +43,9 @@ export function createTerminalReporter(
     begin(description) {
       if (!options.quiet) print(description);
     },
+    serverStarted() {
+      // The begin line already names the log file; the CLI leaves the server running, as documented.
+    },
     progress(p) {
       if (options.quiet) return;
       const line = lines.next(p);

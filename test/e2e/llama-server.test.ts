@@ -181,6 +181,25 @@ suite('real llama-server', () => {
     writeFileSync(pidFile, '');
   });
 
+  it("a port already held by an older server → port-in-use from the new server's log, not a false ready", async () => {
+    const port = await freePort();
+    startServerByHand(port, 'old-server');
+    await waitForHealth(port);
+    const command = llamaServerCommand({
+      binary: llama!.binary,
+      modelPath: llama!.tinyModelPath,
+      port,
+      alias: 'tiny-llama',
+    });
+    const run = await runAction({
+      inputs: { 'base-url': `http://127.0.0.1:${port}`, start: command, timeout: '60s' },
+    });
+    expect(run.code).toBe(1);
+    expect(run.outputs.cause).toBe('port-in-use');
+    expect(run.errors[0]!.message).toMatch(/couldn't bind HTTP server socket/);
+    await runAction({ entry: 'post', after: run });
+  });
+
   it('the CLI with --json against the same kind of server', async () => {
     const port = await freePort();
     startServerByHand(port, 'tiny-llama');

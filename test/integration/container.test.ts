@@ -233,10 +233,10 @@ describe('container: state and logs through the docker CLI', () => {
       expect(lines().slice(-5)).toEqual(['same time as the last line', 'err 1', 'out 2', 'err 3', 'done']);
       expect(new Set(lines()).size).toBe(lines().length);
       const logCalls = docker.calls().filter((c) => c.startsWith('logs'));
-      expect(logCalls[0]).toBe(`logs --timestamps --tail ${LOG_RING_LINES} ${docker.id}`);
+      expect(logCalls[0]).toBe(`logs --timestamps --tail ${LOG_RING_LINES} -- ${docker.id}`);
       expect(logCalls.at(-1)).toMatch(
         new RegExp(
-          `^logs --timestamps --tail ${LOG_RING_LINES} --since 2026-11-23T10:00:00\\.\\d{9}Z ${docker.id}$`,
+          `^logs --timestamps --tail ${LOG_RING_LINES} --since 2026-11-23T10:00:00\\.\\d{9}Z -- ${docker.id}$`,
         ),
       );
     } finally {
