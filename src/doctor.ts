@@ -10,6 +10,7 @@ import { isIP } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { formatBytes } from './ollama-pull.js';
+import { noProxyMatches } from './probe.js';
 
 export type Verdict = 'ok' | 'warn' | 'fail' | 'info';
 
@@ -143,37 +144,12 @@ export function checkProxy(
   };
 }
 
-/** Does a NO_PROXY value exempt host? Hosts, domains (.example.com, *.example.com), host:port, IPv6, CIDR, *. */
+/** Does a NO_PROXY value list host (any port)? The same matcher our own requests use, so the two agree. */
 export function noProxyCovers(host: string, noProxy: string): boolean {
-  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
-  for (const raw of splitList(noProxy)) {
-    let entry = raw.toLowerCase();
-    if (entry === '*') return true;
-    const bracketed = /^\[([^\]]+)\](?::\d+)?$/.exec(entry);
-    if (bracketed) entry = bracketed[1]!;
-    else if (isIP(entry) === 0 && !entry.includes('/')) entry = entry.replace(/:\d+$/, '');
-    if (entry.includes('/')) {
-      if (inIpv4Cidr(h, entry)) return true;
-      continue;
-    }
-    entry = entry.replace(/^\*\./, '.');
-    if (entry.startsWith('.')) {
-      if (h.endsWith(entry) || h === entry.slice(1)) return true;
-    } else if (h === entry || h.endsWith('.' + entry)) {
-      return true;
-    }
-  }
-  return false;
-}
-
-function inIpv4Cidr(host: string, cidr: string): boolean {
-  const [base, bitsText] = cidr.split('/');
-  const bits = Number(bitsText);
-  if (isIP(host) !== 4 || isIP(base ?? '') !== 4 || !Number.isInteger(bits) || bits < 0 || bits > 32)
-    return false;
-  const toInt = (ip: string) => ip.split('.').reduce((n, part) => n * 256 + Number(part), 0);
-  const size = 2 ** (32 - bits);
-  return Math.floor(toInt(host) / size) === Math.floor(toInt(base!) / size);
+  const bare = host.replace(/^\[|\]$/g, '');
+  return noProxyMatches(new URL(`http://${isIP(bare) === 6 ? `[${bare}]` : bare}`), noProxy, {
+    anyPort: true,
+  });
 }
 
 function splitList(text: string): string[] {

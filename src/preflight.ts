@@ -18,7 +18,7 @@ import {
 import { isServed, parseModelList } from './models.js';
 import { pullOllamaModel } from './ollama-pull.js';
 import { BACKEND_HEALTH_MAX_BYTES, BACKEND_HEALTH_PATH, readBackendHealth } from './litellm-backends.js';
-import { createProber, type Prober, type ProbeRequest } from './probe.js';
+import { createProber, noProxyMatches, type Prober, type ProbeRequest } from './probe.js';
 import type { Redactor } from './redact.js';
 import { detectServer, PROFILES, type ServerProfile } from './servers/index.js';
 import type { EvidenceSources } from './supervise.js';
@@ -555,14 +555,13 @@ export function proxyWarnings(
   const proxy =
     env.http_proxy || env.HTTP_PROXY || env.https_proxy || env.HTTPS_PROXY || env.all_proxy || env.ALL_PROXY;
   if (!proxy) return [];
-  const noProxy = (env.no_proxy ?? env.NO_PROXY ?? '').toLowerCase();
+  // An empty lower-case variable does not hide the upper-case one (Python's rule: `no_proxy or NO_PROXY`).
+  const noProxy = env.no_proxy || env.NO_PROXY || '';
   const warnings: string[] = [];
   for (const endpoint of endpoints) {
     if (!isLoopbackHost(endpoint.host)) continue;
-    const listed = noProxy
-      .split(/[,\s]+/)
-      .some((entry) => entry === '*' || entry === endpoint.host.toLowerCase());
-    if (!listed) {
+    // The same matcher our own requests use, so the warning and the routing agree.
+    if (!noProxyMatches(new URL(endpoint.root), noProxy)) {
       warnings.push(
         `A proxy variable is set and NO_PROXY does not list ${endpoint.host}: Python (httpx, requests) and curl clients in your tests will send requests for ${endpoint.root} to the proxy. Set NO_PROXY=localhost,127.0.0.1,::1.`,
       );

@@ -56,7 +56,11 @@ export function proxyFor(
   return choice;
 }
 
-export function noProxyMatches(target: URL, noProxy: string): boolean {
+/**
+ * Does NO_PROXY exempt this target? `anyPort` asks whether the host is listed at all, port-specific entries
+ * included (the doctor's question), rather than whether this exact request is exempt.
+ */
+export function noProxyMatches(target: URL, noProxy: string, options: { anyPort?: boolean } = {}): boolean {
   const host = target.hostname.replace(/^\[|\]$/g, '').toLowerCase();
   const port = target.port || (target.protocol === 'https:' ? '443' : '80');
   for (const raw of noProxy.split(/[,\s]+/)) {
@@ -68,7 +72,7 @@ export function noProxyMatches(target: URL, noProxy: string): boolean {
     const withPort = /^([^:]+):(\d+)$/.exec(entry);
     const entryHost = (bracketed?.[1] ?? withPort?.[1] ?? entry).replace(/^\*?\./, '.');
     const entryPort = bracketed?.[2] ?? withPort?.[2];
-    if (entryPort && entryPort !== port) continue;
+    if (entryPort && entryPort !== port && !options.anyPort) continue;
     if (inIpv4Range(host, entryHost)) return true;
     if (entryHost.startsWith('.')) {
       if (host.endsWith(entryHost) || host === entryHost.slice(1)) return true;
