@@ -1,11 +1,14 @@
 /**
  * The wait policy: a pure function of how long we have waited and what the last attempt saw.
  *
- * Why these numbers: the job should go on within ~100 ms of the server becoming ready (a fixed 250 ms poll,
- * wait-on's default, loses ~125 ms on average), yet a loading server must never see more than 10 requests a
- * second. So: 100 ms gaps for the first 10 s, then a slow linear climb to a 500 ms ceiling at 60 s, which keeps
- * a ten-minute vLLM load to ~2 requests a second and the lag after readiness under half a second. Refused
- * connections cost the server nothing (no process is listening), so those are retried twice as often.
+ * Why these numbers (measured by bench/, scenarios 1 and 2): the job should go on within ~100 ms of the server
+ * becoming ready, and a loading server must never see more than 10 requests a second. So: 100 ms gaps for the
+ * first 5 s, when small models on llama.cpp or Ollama come up (half of wait-on's 250 ms poll: the job goes on
+ * about 75 ms sooner), then a climb to a 250 ms ceiling by 15 s. The ceiling is wait-on's own interval: on a
+ * long load we never send more than the tool users would otherwise run (4 a second), and never wait longer
+ * between looks. An earlier 500 ms ceiling, reached after a minute of 10-a-second polling, sent more requests
+ * than wait-on on a 60 s load and still went on ~170 ms after it. Refused connections cost the server nothing
+ * (no process is listening), so those are retried twice as often.
  */
 export interface BackoffPolicy {
   initialGapMs: number;
@@ -20,9 +23,9 @@ export interface BackoffPolicy {
 
 export const DEFAULT_BACKOFF: BackoffPolicy = {
   initialGapMs: 100,
-  maxGapMs: 500,
-  fastPhaseMs: 10_000,
-  rampEndMs: 60_000,
+  maxGapMs: 250,
+  fastPhaseMs: 5_000,
+  rampEndMs: 15_000,
   refusedFactor: 0.5,
 };
 

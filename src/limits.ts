@@ -93,5 +93,13 @@ export const PERSISTENT_FAILURE_ATTEMPTS = 3;
  */
 export const CANCEL_EXIT_AFTER_MS = 5_000;
 
+/** Bound on the one look, before `start` runs, at whether the port is already taken. */
+export const PORT_CHECK_TIMEOUT_MS = 200;
+/**
+ * When the port was already taken before `start` ran, an answer there proves nothing until our server has
+ * survived this long: a server that cannot bind dies within a second or so, with its log saying why.
+ */
+export const BUSY_PORT_SURVIVAL_MS = 2_000;
+
 /** After a fatal log line, how long to wait for the started server's exit so the report can quote its code. */
 export const FATAL_LINE_EXIT_WAIT_MS = 1_000;

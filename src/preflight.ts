@@ -6,6 +6,7 @@ import { classifyAttempt, settle, type DiagnoseContext } from './diagnose.js';
 import {
   EVIDENCE_BODY_CHARS,
   HEADER_EVIDENCE_MAX_CHARS,
+  BUSY_PORT_SURVIVAL_MS,
   FATAL_LINE_EXIT_WAIT_MS,
   MODEL_LIST_MAX_BYTES,
   MODELS_EVIDENCE_MAX_IDS,
@@ -48,6 +49,8 @@ export interface PreflightDeps {
   sources?: EvidenceSources;
   /** Milliseconds on a monotonic clock. */
   now?: () => number;
+  /** host:port of endpoints that already accepted connections before `start` ran. */
+  busyBeforeStart?: string[];
 }
 
 /** Runs the whole preflight under one deadline and returns a result; never throws for server trouble. */
@@ -58,6 +61,13 @@ export async function preflight(config: Config, deps: PreflightDeps): Promise<Pr
   const waker = new Waker();
   const prober = createProber(deps.env, isLoopbackHost);
   const shared: Evidence[] = [];
+  for (const hostPort of deps.busyBeforeStart ?? []) {
+    shared.push({
+      kind: 'note',
+      atMs: 0,
+      text: `${hostPort} already accepted connections before the start command ran: another process (often a server from an earlier step) holds the port.`,
+    });
+  }
   const unsubscribe = deps.sources?.subscribe(
     (ev) => {
       shared.push(ev);
@@ -335,6 +345,16 @@ async function checkEndpoint(
   let lastRefused = false;
   for (;;) {
     ready = await attempt();
+    const busyBeforeStart = run.busyBeforeStart?.includes(`${endpoint.host}:${endpoint.port}`) ?? false;
+    const survivalLeftMs = run.startedAt + BUSY_PORT_SURVIVAL_MS - run.now();
+    if (ready && busyBeforeStart && survivalLeftMs > 0 && !run.shared.some((e) => e.kind === 'exit')) {
+      // What answers may be the older server: believe it only once ours has outlived a failed bind.
+      await run.waker.sleep(
+        Math.min(Math.ceil(survivalLeftMs), Math.max(1, Math.round(run.deadline - run.now()))),
+        run.signal,
+      );
+      if (!run.signal?.aborted && run.now() < run.deadline) continue;
+    }
     if (ready && run.sources?.startedPid !== undefined && run.shared.some((e) => e.kind === 'exit')) {
       // Something answers, but the server we started has died (typically port-in-use: an older server from an
       // earlier step holds the port). The job's tests would talk to that stranger, so this is not ready.

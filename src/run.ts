@@ -3,6 +3,9 @@ import { preflight } from './preflight.js';
 import { createRedactor, type Redactor } from './redact.js';
 import type { Reporter } from './report/reporter.js';
 import { startSources } from './supervise.js';
+import { isLoopbackHost } from './config/endpoints.js';
+import { PORT_CHECK_TIMEOUT_MS } from './limits.js';
+import { isListening } from './port-check.js';
 import type { PreflightResult } from './types.js';
 
 export function secretsOf(config: Config): string[] {
@@ -30,6 +33,7 @@ export async function runPreflight(
   reporter.maskSecrets(secretsOf(config));
   const targets = config.endpoints.map((e) => e.apiBase).join(', ');
   const now = () => performance.now();
+  const busyBeforeStart = config.start ? await portsAlreadyTaken(config) : [];
   const sources =
     config.start || config.logFile || config.container
       ? startSources(config, { env: options.env, redact, now })
@@ -51,6 +55,7 @@ export async function runPreflight(
       onProgress: (p: Parameters<Reporter['progress']>[0]) => reporter.progress(p),
       ...(options.signal ? { signal: options.signal } : {}),
       ...(sources ? { sources } : {}),
+      ...(busyBeforeStart.length ? { busyBeforeStart } : {}),
     };
     const result = await preflight(config, deps);
     if (sources?.startedPid !== undefined) result.startedPid = sources.startedPid;
@@ -67,4 +72,11 @@ export async function runPreflight(
   } finally {
     await sources?.close();
   }
+}
+
+/** Loopback endpoints whose port already answers before `start` runs (host:port). */
+async function portsAlreadyTaken(config: Config): Promise<string[]> {
+  const local = config.endpoints.filter((e) => isLoopbackHost(e.host));
+  const taken = await Promise.all(local.map((e) => isListening(e.host, e.port, PORT_CHECK_TIMEOUT_MS)));
+  return local.filter((_, i) => taken[i]).map((e) => `${e.host}:${e.port}`);
 }

@@ -200,6 +200,38 @@ suite('real llama-server', () => {
     await runAction({ entry: 'post', after: run });
   });
 
+  it('two real servers at once, each with its own model, under one deadline', async () => {
+    const [first, second] = [await freePort(), await freePort()];
+    startServerByHand(first, 'chat-model');
+    startServerByHand(second, 'other-model');
+    const run = await runAction({
+      inputs: {
+        'base-url': `http://localhost:${first} = chat-model\nhttp://127.0.0.1:${second}/v1 = other-model`,
+        timeout: '60s',
+      },
+    });
+    expect(run.code, run.stdout).toBe(0);
+    const endpoints = JSON.parse(run.outputs.endpoints!) as Array<Record<string, unknown>>;
+    expect(endpoints).toEqual([
+      {
+        url: `http://localhost:${first}/v1`,
+        ready: true,
+        cause: '',
+        server: 'llamacpp',
+        models: ['chat-model'],
+      },
+      {
+        url: `http://127.0.0.1:${second}/v1`,
+        ready: true,
+        cause: '',
+        server: 'llamacpp',
+        models: ['other-model'],
+      },
+    ]);
+    // The single-server outputs describe the first line.
+    expect(run.outputs['base-url']).toBe(`http://localhost:${first}/v1`);
+  });
+
   it('the CLI with --json against the same kind of server', async () => {
     const port = await freePort();
     startServerByHand(port, 'tiny-llama');

@@ -5,8 +5,8 @@ describe('wait policy', () => {
   it.each([
     { name: 'early, loading', elapsed: 1_000, remaining: 60_000, refused: false, delay: 100 },
     { name: 'early, refused', elapsed: 1_000, remaining: 60_000, refused: true, delay: 50 },
-    { name: 'mid-ramp', elapsed: 35_000, remaining: 60_000, refused: false, delay: 300 },
-    { name: 'long wait is capped', elapsed: 600_000, remaining: 60_000, refused: false, delay: 500 },
+    { name: 'mid-ramp', elapsed: 10_000, remaining: 60_000, refused: false, delay: 175 },
+    { name: 'long wait is capped', elapsed: 600_000, remaining: 60_000, refused: false, delay: 250 },
     { name: 'never past the deadline', elapsed: 1_000, remaining: 30, refused: false, delay: 30 },
     { name: 'deadline passed', elapsed: 1_000, remaining: 0, refused: false, delay: 'stop' },
   ])('$name', ({ elapsed, remaining, refused, delay }) => {
