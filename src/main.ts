@@ -3,14 +3,6 @@ import { CANCEL_EXIT_AFTER_MS } from './limits.js';
 import { createRedactor, secretsInText } from './redact.js';
 import { createActionsReporter } from './report/actions.js';
 import { runPreflight, secretsOf } from './run.js';
-import { setFlagsFromString } from 'node:v8';
-
-// undici parses HTTP with llhttp compiled to WebAssembly. After a handful of responses V8 recompiles llhttp's
-// 33 KB state machine with its optimising compiler on a background thread: ~0.5 s of CPU and ~23 MB, and the
-// process waits for it at exit, so a 50 ms check became a 0.5 s, 97 MB step (bench/, cold start). Our few
-// small responses parse in microseconds on the baseline code, so tier-up is put out of reach. Set before the
-// first request: the budget is read when the parser is instantiated.
-setFlagsFromString('--wasm-tiering-budget=2147483647');
 
 // The action's main step: inputs from INPUT_*, results to the runner. All logic lives below run.ts.
 const env = process.env;

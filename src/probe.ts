@@ -1,6 +1,7 @@
 import { Agent, buildConnector, ProxyAgent, request, type Dispatcher } from 'undici';
 import { lookup as dnsLookup } from 'node:dns';
 import type { LookupAddress } from 'node:dns';
+import { setFlagsFromString } from 'node:v8';
 import { MAX_REDIRECTS, OVERSIZED_BODY_QUOTE_BYTES } from './limits.js';
 import type { ProbeResult } from './types.js';
 
@@ -149,6 +150,12 @@ export function createProber(
   env: Record<string, string | undefined>,
   isLoopback: (host: string) => boolean,
 ): Prober {
+  // undici parses HTTP with llhttp compiled to WebAssembly. After a handful of responses V8 recompiles llhttp's
+  // 33 KB state machine with its optimising compiler on a background thread: ~0.5 s of CPU and ~23 MB, and the
+  // process waits for it at exit, so a 50 ms check became a 0.5 s, 97 MB step (bench/, cold start). Our few
+  // small responses parse in microseconds on the baseline code, so tier-up is put out of reach. Set here, before
+  // the first request, so the action and the CLI both get it: the budget is read when the parser is instantiated.
+  setFlagsFromString('--wasm-tiering-budget=2147483647');
   // Plain-TCP connects still under way, per host:port. A request that times out while its connect never
   // completed met a host that drops packets (a firewall, a wrong address): nothing ever answered, which is
   // not the hung server that "no complete response" describes.
