@@ -1,4 +1,5 @@
-import * as core from '@actions/core';
+// The same runner-command writer as the main step (see runner-commands.ts): no second HTTP client to load.
+import * as core from './report/runner-commands.js';
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { parseEndpointLines } from './config/endpoints.js';
 import { LOG_LINES_QUOTED, LOG_TAIL_BYTES } from './limits.js';

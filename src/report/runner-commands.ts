@@ -84,6 +84,11 @@ export function exportVariable(name: string, value: string): void {
   if (!issueFileCommand('ENV', name, value)) issueCommand('set-env', { name }, value);
 }
 
+/** What the main step saved with saveState; the runner hands it to the post step as STATE_<name>. */
+export function getState(name: string): string {
+  return process.env[`STATE_${name}`] ?? '';
+}
+
 export function setSecret(secret: string): void {
   issueCommand('add-mask', {}, secret);
 }

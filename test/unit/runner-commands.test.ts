@@ -125,3 +125,18 @@ describe('runner commands write what @actions/core writes', () => {
     await expect(ours.summary.addRaw('x').write()).rejects.toThrow(/Unable to access summary file/);
   });
 });
+
+describe('getState', () => {
+  it('reads what the runner passes to the post step, as @actions/core does', () => {
+    const saved = process.env.STATE_serverPid;
+    process.env.STATE_serverPid = '4242';
+    try {
+      expect(ours.getState('serverPid')).toBe(actionsCore.getState('serverPid'));
+      expect(ours.getState('serverPid')).toBe('4242');
+      expect(ours.getState('absent-key')).toBe(actionsCore.getState('absent-key'));
+    } finally {
+      if (saved === undefined) delete process.env.STATE_serverPid;
+      else process.env.STATE_serverPid = saved;
+    }
+  });
+});
