@@ -1,4 +1,18 @@
-import { Agent, buildConnector, ProxyAgent, request, type Dispatcher } from 'undici';
+// undici's index also loads fetch, WebSocket, caches, cookies and mocks, none of which a probe uses: 768 KiB of
+// a 1 MiB bundle and ~40 ms of every start (bench/, cold start). These are the four parts we use, by path;
+// undici has no "exports" map, so the paths are reachable, and undici is pinned to an exact version because
+// they are its file layout rather than its documented API (test/unit/undici-parts.test.ts checks them).
+import Agent from 'undici/lib/dispatcher/agent.js';
+import ProxyAgent from 'undici/lib/dispatcher/proxy-agent.js';
+import buildConnector from 'undici/lib/core/connect.js';
+import dispatchRequest from 'undici/lib/api/api-request.js';
+import undiciApi from 'undici/lib/api/index.js';
+import DispatcherBase from 'undici/lib/dispatcher/dispatcher.js';
+import type { Dispatcher } from 'undici';
+
+// What undici's index does on load (its line `Object.assign(Dispatcher.prototype, api)`): ProxyAgent opens
+// its CONNECT tunnel through `dispatcher.connect()`, which only exists once the API methods are attached.
+Object.assign(DispatcherBase.prototype, undiciApi);
 import { lookup as dnsLookup } from 'node:dns';
 import type { LookupAddress } from 'node:dns';
 import { setFlagsFromString } from 'node:v8';
@@ -216,7 +230,9 @@ export function createProber(
         const proxy = proxyFor(url, env, isLoopback(url.hostname));
         viaProxy = proxy ? `${proxy.url} (from ${proxy.variable})` : undefined;
         const dispatcher = dispatcherFor(proxy);
-        const response = await request(url, {
+        const response = await dispatchRequest.call(dispatcher, {
+          origin: url.origin,
+          path: `${url.pathname}${url.search}`,
           method: req.method,
           headers: {
             'user-agent': 'llm-preflight',
@@ -224,11 +240,10 @@ export function createProber(
             ...req.headers,
           },
           body: req.body,
-          dispatcher,
           signal,
           headersTimeout: timeoutMs,
           bodyTimeout: timeoutMs,
-        } as Parameters<typeof request>[1]);
+        });
         const location = response.headers.location;
         if (response.statusCode >= 300 && response.statusCode < 400 && typeof location === 'string') {
           const next = URL.canParse(location, url.href) ? new URL(location, url) : undefined;
