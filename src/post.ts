@@ -5,7 +5,7 @@ import { parseEndpointLines } from './config/endpoints.js';
 import { LOG_LINES_QUOTED, LOG_TAIL_BYTES } from './limits.js';
 import { cleanLogLine } from './log-lines.js';
 import { createRedactor } from './redact.js';
-import { printLogTails } from './report/actions.js';
+import { printLogTails } from './report/log-tails.js';
 import { STATE } from './report/actions-state.js';
 import { stopProcessGroup } from './stop-server.js';
 

@@ -1,6 +1,5 @@
 // Not @actions/core: see runner-commands.ts for why, and its test for the proof that the output is the same.
 import * as core from './runner-commands.js';
-import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { InputProblem } from '../config/schema.js';
@@ -10,8 +9,8 @@ import { STATE } from './actions-state.js';
 import { renderRedactedSummary } from './markdown.js';
 import { ProgressLines } from './progress-line.js';
 import { describeProblem, inertLine, type Reporter } from './reporter.js';
+import { printLogTails } from './log-tails.js';
 import {
-  LOG_LINES_QUOTED,
   MAX_ERROR_ANNOTATIONS,
   MAX_WARNING_ANNOTATIONS,
   MODELS_OUTPUT_MAX_BYTES,
@@ -46,7 +45,7 @@ export function createActionsReporter(
       }
     },
     begin(description) {
-      core.info(logLine(redact()(description)));
+      core.info(inertLine(redact()(description)));
     },
     serverStarted(pid, logFile) {
       core.saveState(STATE.serverPid, String(pid));
@@ -54,13 +53,13 @@ export function createActionsReporter(
     },
     progress(p) {
       const line = lines.next(p);
-      if (line) core.info(logLine(redact()(line)));
+      if (line) core.info(inertLine(redact()(line)));
     },
     async finish(rawResult, rawExtras) {
       // Values are redacted one by one (see terminal.ts); lines that reach the log are made inert on top.
       const result = redactDeep(rawResult, redact(), keepVocabulary);
       const extras = redactDeep(rawExtras, redact(), keepVocabulary);
-      const r = (text: string) => logLine(redact()(text));
+      const r = (text: string) => inertLine(redact()(text));
       const first = result.endpoints[0];
       core.setOutput('ready', String(result.ready));
       core.setOutput('cause', result.ready ? '' : (result.finding?.cause ?? ''));
@@ -123,7 +122,7 @@ export function createActionsReporter(
     async rejectInput(problems: InputProblem[]) {
       const r = redact();
       // The runner keeps 10 errors per step: fold any beyond the bound into the last one.
-      const lines = problems.map((p) => logLine(r(describeProblem(p, 'action', r))));
+      const lines = problems.map((p) => inertLine(r(describeProblem(p, 'action', r))));
       const shown = lines.slice(0, MAX_ERROR_ANNOTATIONS - 1);
       if (lines.length >= MAX_ERROR_ANNOTATIONS) shown.push(lines.slice(MAX_ERROR_ANNOTATIONS - 1).join(' '));
       const props = await annotationProps('invalid-input');
@@ -136,7 +135,7 @@ export function createActionsReporter(
       // The stack only at debug level: it helps a bug report, and it is noise in an ordinary log.
       core.debug(redact()(error instanceof Error && error.stack ? error.stack : String(error)));
       core.error(
-        logLine(
+        inertLine(
           redact()(
             `Internal error in llm-preflight: ${error instanceof Error ? error.message : String(error)}. Please report it.`,
           ),
@@ -147,27 +146,6 @@ export function createActionsReporter(
     },
   };
 }
-
-/** Server log lines could hold workflow commands: print them with command processing stopped. */
-export function printLogTails(tails: Array<{ source: string; lines: string[] }>): void {
-  for (const tail of tails) {
-    if (!tail.lines.length) continue;
-    core.startGroup(logLine(`Last lines of ${tail.source}`));
-    const token = randomUUID();
-    process.stdout.write(`::stop-commands::${token}\n`);
-    try {
-      // The "│ " prefix also keeps problem matchers anchored at ^ (which run even while commands are stopped)
-      // from turning a quoted line into an annotation.
-      for (const line of tail.lines.slice(-LOG_LINES_QUOTED)) process.stdout.write(`│ ${logLine(line)}\n`);
-    } finally {
-      process.stdout.write(`::${token}::\n`);
-      core.endGroup();
-    }
-  }
-}
-
-/** One inert line for the job log (see inertLine). */
-export const logLine = inertLine;
 
 /** The `models` output as a JSON array that stays valid: ids beyond the bound are left out, not cut. */
 export function modelsOutput(models: readonly string[]): string {
