@@ -1,15 +1,15 @@
 // Not @actions/core: see runner-commands.ts for why, and its test for the proof that the output is the same.
-import * as core from './runner-commands.js';
+import * as core from './runner/runner-commands.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { InputProblem } from '../config/schema.js';
 import { keepVocabulary, redactDeep, type Redactor } from '../redact.js';
-import type { StepLocation } from '../workflow-locate.js';
-import { STATE } from './actions-state.js';
+import type { StepLocation } from './workflow-locate.js';
+import { STATE } from './runner/state.js';
 import { renderRedactedSummary } from './markdown.js';
 import { ProgressLines } from './progress-line.js';
 import { describeProblem, inertLine, type Reporter } from './reporter.js';
-import { printLogTails } from './log-tails.js';
+import { printLogTails } from './runner/log-tails.js';
 import {
   MAX_ERROR_ANNOTATIONS,
   MAX_WARNING_ANNOTATIONS,
@@ -106,7 +106,6 @@ export function createActionsReporter(
         const f = result.finding;
         // One error annotation, on the step's line: the title is the cause id users can search for.
         core.error(r(`${f.summary} Fix: ${f.hint}`), await annotationProps(f.cause));
-        process.exitCode = 1;
       }
       if (!result.ready) printLogTails(extras.tails);
       if (env.GITHUB_STEP_SUMMARY) {
@@ -129,7 +128,6 @@ export function createActionsReporter(
       for (const line of shown) core.error(line, props);
       core.setOutput('ready', 'false');
       core.setOutput('cause', 'invalid-input');
-      process.exitCode = 1;
     },
     internalError(error) {
       // The stack only at debug level: it helps a bug report, and it is noise in an ordinary log.
@@ -142,7 +140,6 @@ export function createActionsReporter(
         ),
         { title: 'internal-error' },
       );
-      process.exitCode = 1;
     },
   };
 }
@@ -176,9 +173,9 @@ function fitSummary(text: string): string {
  * of the bundle, which a ready server's check (the common case) then never parses.
  */
 async function locateThisStep(env: Record<string, string | undefined>): Promise<StepLocation | undefined> {
-  let locate: typeof import('../workflow-locate.js');
+  let locate: typeof import('./workflow-locate.js');
   try {
-    locate = await import('../workflow-locate.js');
+    locate = await import('./workflow-locate.js');
   } catch {
     // Its chunk is missing from a hand-copied dist/: the annotation still names the cause, just without a line.
     return undefined;

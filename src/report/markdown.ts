@@ -1,7 +1,7 @@
 import { formatDuration } from '../config/duration.js';
-import { oneLine } from '../diagnose.js';
+import { oneLine } from '../diagnose/diagnose.js';
 import { LOG_LINES_QUOTED, SUMMARY_MAX_BYTES, TIMELINE_MAX_ROWS } from '../limits.js';
-import { formatBytes } from '../ollama-pull.js';
+import { formatBytes } from '../servers/ollama-pull.js';
 import { keepVocabulary, redactDeep, safetyNet, type Redactor } from '../redact.js';
 import type { EndpointResult, Evidence, PreflightResult } from '../types.js';
 

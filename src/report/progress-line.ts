@@ -1,4 +1,4 @@
-import type { Progress } from '../preflight.js';
+import type { Progress } from '../engine/preflight.js';
 import { describe, formatAt } from './markdown.js';
 
 /**

@@ -1,5 +1,5 @@
 import type { InputProblem } from '../config/schema.js';
-import type { Progress } from '../preflight.js';
+import type { Progress } from '../engine/preflight.js';
 import type { PreflightResult } from '../types.js';
 import { INPUT_ECHO_MAX_CHARS } from '../limits.js';
 import type { Redactor } from '../redact.js';

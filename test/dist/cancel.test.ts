@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { groupMembers } from '../../src/stop-server.js';
+import { groupMembers } from '../../src/process/process-group.js';
 import { ROOT, runAction } from '../support/action-runner.js';
 import { closedPort } from '../support/fake-server.js';
 import { silentServer } from '../support/hostile-servers.js';

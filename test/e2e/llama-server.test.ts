@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, inject, it } from 'vitest';
-import { runCli } from '../../src/cli.js';
+import { runCli } from '../../src/entry/cli.js';
 import { runAction } from '../support/action-runner.js';
 import { freePort, llamaServerCommand, shellQuote } from '../support/llama-server.js';
 import { writeBrokenModel } from '../support/tiny-gguf.js';

@@ -1,11 +1,11 @@
 import type { ServerResponse } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { parseInputs, type RawInputs } from '../../src/config/schema.js';
-import { classifyAttempt } from '../../src/diagnose.js';
+import { classifyAttempt } from '../../src/diagnose/diagnose.js';
 import { MODEL_LIST_MAX_BYTES } from '../../src/limits.js';
-import { preflight } from '../../src/preflight.js';
+import { preflight } from '../../src/engine/preflight.js';
 import { createRedactor } from '../../src/redact.js';
-import { secretsOf } from '../../src/run.js';
+import { secretsOf } from '../../src/config/secrets.js';
 import type { Evidence, PreflightResult } from '../../src/types.js';
 import {
   closedPort,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../../src/cli.js';
+import { runCli } from '../../src/entry/cli.js';
 import { parseInputs, type Config, type RawInputs } from '../../src/config/schema.js';
-import { preflight } from '../../src/preflight.js';
+import { preflight } from '../../src/engine/preflight.js';
 import { createRedactor } from '../../src/redact.js';
 import { toJsonReport } from '../../src/report/json.js';
 import { renderSummary } from '../../src/report/markdown.js';

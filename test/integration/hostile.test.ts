@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { runAction } from '../support/action-runner.js';
 import { closedPort } from '../support/fake-server.js';
 import { CAUSES } from '../../src/causes.js';
-import { runCli } from '../../src/cli.js';
+import { runCli } from '../../src/entry/cli.js';
 import {
   EVIDENCE_BODY_CHARS,
   MODEL_LIST_MAX_BYTES,

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../../src/cli.js';
+import { runCli } from '../../src/entry/cli.js';
 import { parseInputs, type Config, type RawInputs } from '../../src/config/schema.js';
 import { isLoopbackHost } from '../../src/config/endpoints.js';
 import {
@@ -10,9 +10,9 @@ import {
   PullTracker,
   pullOllamaModel,
   type PullUpdate,
-} from '../../src/ollama-pull.js';
-import { preflight, type Progress } from '../../src/preflight.js';
-import { createProber } from '../../src/probe.js';
+} from '../../src/servers/ollama-pull.js';
+import { preflight, type Progress } from '../../src/engine/preflight.js';
+import { createProber } from '../../src/net/probe.js';
 import { createRedactor } from '../../src/redact.js';
 import type { Evidence } from '../../src/types.js';
 import { startFakeServer } from '../support/fake-server.js';

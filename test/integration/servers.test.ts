@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { classifyAttempt } from '../../src/diagnose.js';
+import { classifyAttempt } from '../../src/diagnose/diagnose.js';
 import { parseInputs, type RawInputs } from '../../src/config/schema.js';
-import { preflight, type Progress } from '../../src/preflight.js';
+import { preflight, type Progress } from '../../src/engine/preflight.js';
 import { createRedactor } from '../../src/redact.js';
-import { secretsOf } from '../../src/run.js';
+import { secretsOf } from '../../src/config/secrets.js';
 import type { Evidence, PreflightResult } from '../../src/types.js';
 import {
   closedPort,

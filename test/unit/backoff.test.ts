@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_BACKOFF, nextDelayMs } from '../../src/backoff.js';
+import { DEFAULT_BACKOFF, nextDelayMs } from '../../src/engine/backoff.js';
 
 describe('wait policy', () => {
   it.each([

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { runCli, VERSION } from '../../src/cli.js';
+import { runCli, VERSION } from '../../src/entry/cli.js';
 import { closedPort } from '../support/fake-server.js';
 
 /** The CLI in-process (ncc's "API mode"): exit codes, one line per expected error, never a stack or a secret. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Cause } from '../../src/causes.js';
-import { classifyAttempt, settle, type DiagnoseContext } from '../../src/diagnose.js';
+import { classifyAttempt, settle, type DiagnoseContext } from '../../src/diagnose/diagnose.js';
 import type { Evidence, ProbeResult, Stage } from '../../src/types.js';
 
 // Hand-built evidence: what the preflight records, without any server.

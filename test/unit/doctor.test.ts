@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../../src/cli.js';
+import { runCli } from '../../src/entry/cli.js';
 import {
   checkContainer,
   checkDisk,
@@ -21,7 +21,7 @@ import {
   type CommandResult,
   type DoctorCheck,
   type DoctorProbes,
-} from '../../src/doctor.js';
+} from '../../src/doctor/doctor.js';
 
 const GB = 1_000_000_000;
 const ran = (r: Partial<CommandResult>): CommandResult => ({ exitCode: 0, stdout: '', stderr: '', ...r });

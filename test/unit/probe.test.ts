@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classifyError, noProxyMatches, proxyFor } from '../../src/probe.js';
+import { classifyError, noProxyMatches, proxyFor } from '../../src/net/probe.js';
 
 describe('proxyFor', () => {
   const PROXY = 'http://proxy.corp:3128';

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CAUSES, SERVER_KINDS } from '../../src/causes.js';
 import { INPUT_NAMES, parseInputs, type InputName, type RawInputs } from '../../src/config/schema.js';
-import { settle, type DiagnoseContext } from '../../src/diagnose.js';
+import { settle, type DiagnoseContext } from '../../src/diagnose/diagnose.js';
 import { FINDING_MAX_EVIDENCE, SUMMARY_MAX_BYTES } from '../../src/limits.js';
 import { createRedactor, keepVocabulary, redactDeep, SAFETY_NET_MIN_SECRET_CHARS } from '../../src/redact.js';
 import { toJsonReport } from '../../src/report/json.js';

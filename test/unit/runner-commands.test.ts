@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import * as ours from '../../src/report/runner-commands.js';
+import * as ours from '../../src/report/runner/runner-commands.js';
 
 // runner-commands.ts stands in for @actions/core in the action bundle. Each row makes the same call through
 // both, for real (nothing mocked), and compares what reached stdout and the runner's files.

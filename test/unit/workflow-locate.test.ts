@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { locateStepLine, workflowFileFromRef, type LocateInput } from '../../src/workflow-locate.js';
+import { locateStepLine, workflowFileFromRef, type LocateInput } from '../../src/report/workflow-locate.js';
 
 // Line numbers are 1-based and point at the step's `uses:` line.
 const WORKFLOW = `name: ci

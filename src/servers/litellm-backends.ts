@@ -5,7 +5,7 @@
  * Each entry is the deployment's litellm_params with secrets removed: `model` is the backend model
  * ("openai/Qwen/Qwen2.5-0.5B-Instruct"), `api_base` is shown to admins.
  */
-import type { ProbeResult } from './types.js';
+import type { ProbeResult } from '../types.js';
 
 export const BACKEND_HEALTH_PATH = '/health';
 /** Each entry is a few hundred bytes: this holds thousands of deployments, and no runaway body. */

@@ -6,7 +6,7 @@
  * line `{"error":"pull model manifest: file does not exist"}` in a 200 stream, or a plain 4xx/5xx JSON error
  * before streaming starts (e.g. 400 "invalid model name").
  */
-import type { ProbeResult } from './types.js';
+import type { ProbeResult } from '../types.js';
 
 /**
  * Bytes of stream one pull request may read. Ollama writes a ~170-byte progress line every 60 ms

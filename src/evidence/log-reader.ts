@@ -1,8 +1,8 @@
-import type { ServerKind } from './causes.js';
-import { LOG_LINE_MAX_CHARS, LOG_RING_LINES } from './limits.js';
-import type { Redactor } from './redact.js';
-import { matchLogLine, readyLogMatches } from './servers/index.js';
-import type { Evidence } from './types.js';
+import type { ServerKind } from '../causes.js';
+import { LOG_LINE_MAX_CHARS, LOG_RING_LINES } from '../limits.js';
+import type { Redactor } from '../redact.js';
+import { matchLogLine, readyLogMatches } from '../servers/index.js';
+import type { Evidence } from '../types.js';
 
 /** A crash loop prints the same error thousands of times; the first matching lines say it all. */
 export const LOG_EVIDENCE_MAX_LINES = 50;

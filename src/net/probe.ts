@@ -16,8 +16,8 @@ Object.assign(DispatcherBase.prototype, undiciApi);
 import { lookup as dnsLookup } from 'node:dns';
 import type { LookupAddress } from 'node:dns';
 import { setFlagsFromString } from 'node:v8';
-import { MAX_REDIRECTS, OVERSIZED_BODY_QUOTE_BYTES } from './limits.js';
-import type { ProbeResult } from './types.js';
+import { MAX_REDIRECTS, OVERSIZED_BODY_QUOTE_BYTES } from '../limits.js';
+import type { ProbeResult } from '../types.js';
 
 export interface ProbeRequest {
   method: 'GET' | 'POST' | 'HEAD';

@@ -1,18 +1,13 @@
-import type { Config } from './config/schema.js';
+import type { Config } from '../config/schema.js';
 import { preflight } from './preflight.js';
-import { createRedactor, type Redactor } from './redact.js';
-import type { Reporter } from './report/reporter.js';
-import { startSources } from './supervise.js';
-import { isLoopbackHost } from './config/endpoints.js';
-import { PORT_CHECK_TIMEOUT_MS } from './limits.js';
-import { isListening } from './port-check.js';
-import type { PreflightResult } from './types.js';
-
-export function secretsOf(config: Config): string[] {
-  const secrets = config.endpoints.flatMap((e) => e.secrets);
-  if (config.apiKey) secrets.push(config.apiKey);
-  return secrets;
-}
+import { secretsOf } from '../config/secrets.js';
+import { createRedactor, type Redactor } from '../redact.js';
+import type { Reporter } from '../report/reporter.js';
+import { startSources } from '../evidence/sources.js';
+import { isLoopbackHost } from '../config/endpoints.js';
+import { PORT_CHECK_TIMEOUT_MS } from '../limits.js';
+import { isListening } from '../net/port-check.js';
+import type { PreflightResult } from '../types.js';
 
 export interface RunOptions {
   env: Record<string, string | undefined>;

@@ -1,14 +1,17 @@
-#!/usr/bin/env node
-import { realpathSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { configFromArgv } from './config/from-argv.js';
-import { INPUT_DEFAULTS } from './config/schema.js';
-import { doctorExitCode, renderDoctor, runDoctor, systemProbes, type DoctorProbes } from './doctor.js';
-import { CANCEL_EXIT_AFTER_MS } from './limits.js';
-import { createRedactor, secretsInText, type Redactor } from './redact.js';
-import { createJsonReporter } from './report/json.js';
-import { createTerminalReporter } from './report/terminal.js';
-import { runPreflight, secretsOf } from './run.js';
+import { configFromArgv } from '../config/from-argv.js';
+import { INPUT_DEFAULTS } from '../config/schema.js';
+import {
+  doctorExitCode,
+  renderDoctor,
+  runDoctor,
+  systemProbes,
+  type DoctorProbes,
+} from '../doctor/doctor.js';
+import { createRedactor, type Redactor } from '../redact.js';
+import { createJsonReporter } from '../report/json.js';
+import { createTerminalReporter } from '../report/terminal.js';
+import { runPreflight } from '../engine/run.js';
+import { cliInputSecrets, secretsOf } from '../config/secrets.js';
 
 export interface CliIo {
   stdout: { write(text: string): unknown; isTTY?: boolean };
@@ -51,7 +54,7 @@ Every option can also come from LLM_PREFLIGHT_<OPTION>, e.g. LLM_PREFLIGHT_TIMEO
 /** The CLI as a function, so tests run it in-process. Returns the exit code. */
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
   // Known before the inputs are parsed, so a rejected input (or a crash) never echoes one of them.
-  const early = earlySecrets(argv, io.env);
+  const early = cliInputSecrets(argv, io.env);
   let args: ReturnType<typeof configFromArgv>;
   try {
     args = configFromArgv(argv, io.env);
@@ -108,45 +111,4 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     reporter.internalError(error);
     return 1;
   }
-}
-
-/** The api-key from flags and environment, and passwords or tokens in anything that looks like a URL. */
-function earlySecrets(argv: string[], env: Record<string, string | undefined>): string[] {
-  const keys: string[] = [];
-  argv.forEach((arg, i) => {
-    if (arg === '--api-key' && argv[i + 1] !== undefined) keys.push(argv[i + 1]!);
-    else if (arg.startsWith('--api-key=')) keys.push(arg.slice('--api-key='.length));
-  });
-  for (const name of ['OPENAI_API_KEY', 'LLM_PREFLIGHT_API_KEY']) if (env[name]) keys.push(env[name]!);
-  const urlText = [...argv, env.OPENAI_BASE_URL ?? '', env.LLM_PREFLIGHT_BASE_URL ?? ''].join('\n');
-  return [...keys.map((k) => k.trim()).filter((k) => k !== ''), ...secretsInText(urlText)];
-}
-
-function isEntryPoint(): boolean {
-  try {
-    return (
-      process.argv[1] !== undefined &&
-      realpathSync(process.argv[1]) === realpathSync(fileURLToPath(import.meta.url))
-    );
-  } catch {
-    return false;
-  }
-}
-
-if (isEntryPoint()) {
-  const controller = new AbortController();
-  // Ctrl-C stops the wait at once and the verdict says "cancelled" (exit 130); a second Ctrl-C, or a report
-  // that cannot be written, ends the process anyway.
-  for (const signal of ['SIGINT', 'SIGTERM'] as const)
-    process.once(signal, () => {
-      controller.abort(signal);
-      setTimeout(() => process.exit(130), CANCEL_EXIT_AFTER_MS).unref();
-    });
-  const code = await runCli(process.argv.slice(2), {
-    stdout: process.stdout,
-    stderr: process.stderr,
-    env: process.env,
-    signal: controller.signal,
-  });
-  process.exit(code);
 }

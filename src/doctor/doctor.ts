@@ -9,8 +9,8 @@ import { access, readFile, statfs } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { formatBytes } from './ollama-pull.js';
-import { noProxyMatches } from './probe.js';
+import { formatBytes } from '../servers/ollama-pull.js';
+import { noProxyMatches } from '../net/probe.js';
 
 export type Verdict = 'ok' | 'warn' | 'fail' | 'info';
 

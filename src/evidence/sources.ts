@@ -3,13 +3,13 @@ import { closeSync, fstatSync, mkdirSync, openSync, readSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
-import type { ServerKind } from './causes.js';
-import type { Config } from './config/schema.js';
-import { LOG_RING_LINES, LOG_TAIL_BYTES } from './limits.js';
-import { LogReader } from './log-lines.js';
-import type { Redactor } from './redact.js';
-import { groupAlive, groupMembers } from './stop-server.js';
-import type { Evidence } from './types.js';
+import type { ServerKind } from '../causes.js';
+import type { Config } from '../config/schema.js';
+import { LOG_RING_LINES, LOG_TAIL_BYTES } from '../limits.js';
+import { LogReader } from './log-reader.js';
+import type { Redactor } from '../redact.js';
+import { groupAlive, groupMembers } from '../process/process-group.js';
+import type { Evidence } from '../types.js';
 
 /**
  * A started server's log and a log-file are polled this often: one probe gap (backoff.ts), so a fatal or

@@ -1,5 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { STOP_GRACE_MS } from './limits.js';
+import { STOP_GRACE_MS } from '../limits.js';
 
 export type StopOutcome = 'not-running' | 'stopped' | 'killed' | 'failed';
 

@@ -1,8 +1,8 @@
-import type { ServerKind } from './causes.js';
-import type { Config } from './config/schema.js';
-import { isLoopbackHost, type EndpointSpec } from './config/endpoints.js';
+import type { ServerKind } from '../causes.js';
+import type { Config } from '../config/schema.js';
+import { isLoopbackHost, type EndpointSpec } from '../config/endpoints.js';
 import { nextDelayMs } from './backoff.js';
-import { classifyAttempt, settle, type DiagnoseContext } from './diagnose.js';
+import { classifyAttempt, settle, type DiagnoseContext } from '../diagnose/diagnose.js';
 import {
   EVIDENCE_BODY_CHARS,
   HEADER_EVIDENCE_MAX_CHARS,
@@ -15,14 +15,18 @@ import {
   SMOKE_BODY_MAX_BYTES,
   TIMELINE_MAX_EVIDENCE,
   VERSION_REQUEST_TIMEOUT_MS,
-} from './limits.js';
-import { isServed, parseModelList } from './models.js';
-import { pullOllamaModel } from './ollama-pull.js';
-import { BACKEND_HEALTH_MAX_BYTES, BACKEND_HEALTH_PATH, readBackendHealth } from './litellm-backends.js';
-import { createProber, noProxyMatches, type Prober, type ProbeRequest } from './probe.js';
-import type { Redactor } from './redact.js';
-import { detectServer, PROFILES, type ServerProfile } from './servers/index.js';
-import type { EvidenceSources } from './supervise.js';
+} from '../limits.js';
+import { isServed, parseModelList } from '../models.js';
+import { pullOllamaModel } from '../servers/ollama-pull.js';
+import {
+  BACKEND_HEALTH_MAX_BYTES,
+  BACKEND_HEALTH_PATH,
+  readBackendHealth,
+} from '../servers/litellm-backends.js';
+import { createProber, noProxyMatches, type Prober, type ProbeRequest } from '../net/probe.js';
+import type { Redactor } from '../redact.js';
+import { detectServer, PROFILES, type ServerProfile } from '../servers/index.js';
+import type { EvidenceSources } from '../evidence/sources.js';
 import type {
   EndpointResult,
   Evidence,
@@ -31,7 +35,7 @@ import type {
   ProbeResult,
   SmokeResult,
   Stage,
-} from './types.js';
+} from '../types.js';
 import { Waker } from './waker.js';
 
 export interface Progress {

@@ -1,15 +1,15 @@
-import type { Cause, ServerKind } from './causes.js';
+import type { Cause, ServerKind } from '../causes.js';
 import { constants as osConstants } from 'node:os';
-import { formatDuration } from './config/duration.js';
+import { formatDuration } from '../config/duration.js';
 import {
   FINDING_LOG_LINES,
   FINDING_MAX_EVIDENCE,
   MAX_REDIRECTS,
   PERSISTENT_FAILURE_ATTEMPTS,
-} from './limits.js';
-import { closestModel } from './models.js';
-import { PROFILES } from './servers/index.js';
-import type { Evidence, Finding, ProbeResult, Stage } from './types.js';
+} from '../limits.js';
+import { closestModel } from '../models.js';
+import { PROFILES } from '../servers/index.js';
+import type { Evidence, Finding, ProbeResult, Stage } from '../types.js';
 
 export interface DiagnoseContext {
   host: string;
