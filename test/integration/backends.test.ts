@@ -1,7 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { parseInputs, type Config, type RawInputs } from '../../src/config/schema.js';
-import { BACKENDS_RECORDED_MAX, cleanBackendError, parseBackendHealth } from '../../src/servers/litellm-backends.js';
+import {
+  BACKENDS_RECORDED_MAX,
+  cleanBackendError,
+  parseBackendHealth,
+} from '../../src/servers/litellm-backends.js';
 import { preflight } from '../../src/engine/preflight.js';
 import { createRedactor } from '../../src/redact.js';
 import { toJsonReport } from '../../src/report/json.js';

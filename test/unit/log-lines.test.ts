@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { ServerKind } from '../../src/causes.js';
 import { LOG_LINE_MAX_CHARS, LOG_RING_LINES } from '../../src/limits.js';
-import { cleanLogLine, defangCommands, LOG_EVIDENCE_MAX_LINES, LogReader } from '../../src/evidence/log-reader.js';
+import {
+  cleanLogLine,
+  defangCommands,
+  LOG_EVIDENCE_MAX_LINES,
+  LogReader,
+} from '../../src/evidence/log-reader.js';
 import { createRedactor } from '../../src/redact.js';
 import type { Evidence } from '../../src/types.js';
 
