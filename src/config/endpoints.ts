@@ -104,17 +104,3 @@ function decodeUserinfo(text: string): string {
     return text;
   }
 }
-
-/** Hosts that name this machine: requests to them never go through a proxy. */
-export function isLoopbackHost(host: string): boolean {
-  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
-  return (
-    h === 'localhost' ||
-    h.endsWith('.localhost') ||
-    /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h) ||
-    h === '::1' ||
-    h === '0:0:0:0:0:0:0:1' ||
-    h === '0.0.0.0' ||
-    h === '::'
-  );
-}

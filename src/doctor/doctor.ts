@@ -1,3 +1,4 @@
+import { unbracket } from '../net/hosts.js';
 /**
  * `llm-preflight doctor`: what in this environment commonly breaks a connection to a local LLM server, each with
  * a verdict and a fix. The checks are pure functions of facts; the facts come from injected probes, so tests
@@ -6,11 +7,10 @@
 import { execFile } from 'node:child_process';
 import { lookup } from 'node:dns/promises';
 import { access, readFile, statfs } from 'node:fs/promises';
-import { isIP } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { formatBytes } from '../servers/ollama-pull.js';
-import { noProxyMatches } from '../net/probe.js';
+import { noProxyCovers, PROXY_VARIABLES } from '../net/proxy-env.js';
 
 export type Verdict = 'ok' | 'warn' | 'fail' | 'info';
 
@@ -55,7 +55,6 @@ export const DISK_WARN_BYTES = 10_000_000_000;
 const COMMAND_OUTPUT_MAX_BYTES = 64 * 1024;
 
 const LOOPBACK_HOSTS = ['localhost', '127.0.0.1', '::1'];
-const PROXY_VARIABLES = ['http_proxy', 'HTTP_PROXY', 'https_proxy', 'HTTPS_PROXY', 'all_proxy', 'ALL_PROXY'];
 
 export interface DoctorOptions {
   /** Hosts of the servers the user named (base-url), checked for proxy coverage besides loopback. */
@@ -116,7 +115,7 @@ export function checkProxy(
   const noProxyValues = ['no_proxy', 'NO_PROXY']
     .map((name) => env[name])
     .filter((v): v is string => v !== undefined && v.trim() !== '');
-  const hosts = [...new Set([...LOOPBACK_HOSTS, ...extraHosts.map((h) => h.replace(/^\[|\]$/g, ''))])];
+  const hosts = [...new Set([...LOOPBACK_HOSTS, ...extraHosts.map((h) => unbracket(h))])];
   const uncovered = hosts.filter(
     (host) => noProxyValues.length === 0 || !noProxyValues.every((v) => noProxyCovers(host, v)),
   );
@@ -142,14 +141,6 @@ export function checkProxy(
       `(llm-preflight itself never proxies loopback).${differ}`,
     fix: `Set both spellings for the job: NO_PROXY=${wanted} and no_proxy=${wanted}.`,
   };
-}
-
-/** Does a NO_PROXY value list host (any port)? The same matcher our own requests use, so the two agree. */
-export function noProxyCovers(host: string, noProxy: string): boolean {
-  const bare = host.replace(/^\[|\]$/g, '');
-  return noProxyMatches(new URL(`http://${isIP(bare) === 6 ? `[${bare}]` : bare}`), noProxy, {
-    anyPort: true,
-  });
 }
 
 function splitList(text: string): string[] {

@@ -1,6 +1,7 @@
 import type { ServerKind } from '../causes.js';
 import type { Config } from '../config/schema.js';
-import { isLoopbackHost, type EndpointSpec } from '../config/endpoints.js';
+import type { EndpointSpec } from '../config/endpoints.js';
+import { isLoopbackHost } from '../net/hosts.js';
 import { nextDelayMs } from './backoff.js';
 import { classifyAttempt, settle, type DiagnoseContext } from '../diagnose/diagnose.js';
 import {
@@ -23,7 +24,8 @@ import {
   BACKEND_HEALTH_PATH,
   readBackendHealth,
 } from '../servers/litellm-backends.js';
-import { createProber, noProxyMatches, type Prober, type ProbeRequest } from '../net/probe.js';
+import { createProber, type Prober, type ProbeRequest } from '../net/probe.js';
+import { proxyWarnings } from '../net/proxy-env.js';
 import type { Redactor } from '../redact.js';
 import { detectServer, PROFILES, type ServerProfile } from '../servers/index.js';
 import type { EvidenceSources } from '../evidence/sources.js';
@@ -566,30 +568,4 @@ function pickHeaders(headers: Record<string, string>): Record<string, string> {
 
 function mergeByTime(a: readonly Evidence[], b: readonly Evidence[]): Evidence[] {
   return [...a, ...b].sort((x, y) => x.atMs - y.atMs);
-}
-
-/**
- * Our own requests never go through a proxy for loopback, but the job's tests will (Python httpx, requests,
- * curl honour HTTP_PROXY): warn when a proxy variable would capture the server's address.
- */
-export function proxyWarnings(
-  endpoints: readonly EndpointSpec[],
-  env: Record<string, string | undefined>,
-): string[] {
-  const proxy =
-    env.http_proxy || env.HTTP_PROXY || env.https_proxy || env.HTTPS_PROXY || env.all_proxy || env.ALL_PROXY;
-  if (!proxy) return [];
-  // An empty lower-case variable does not hide the upper-case one (Python's rule: `no_proxy or NO_PROXY`).
-  const noProxy = env.no_proxy || env.NO_PROXY || '';
-  const warnings: string[] = [];
-  for (const endpoint of endpoints) {
-    if (!isLoopbackHost(endpoint.host)) continue;
-    // The same matcher our own requests use, so the warning and the routing agree.
-    if (!noProxyMatches(new URL(endpoint.root), noProxy)) {
-      warnings.push(
-        `A proxy variable is set and NO_PROXY does not list ${endpoint.host}: Python (httpx, requests) and curl clients in your tests will send requests for ${endpoint.root} to the proxy. Set NO_PROXY=localhost,127.0.0.1,::1.`,
-      );
-    }
-  }
-  return warnings;
 }

@@ -4,7 +4,7 @@ import { secretsOf } from '../config/secrets.js';
 import { createRedactor, type Redactor } from '../redact.js';
 import type { Reporter } from '../report/reporter.js';
 import { startSources } from '../evidence/sources.js';
-import { isLoopbackHost } from '../config/endpoints.js';
+import { isLoopbackHost } from '../net/hosts.js';
 import { PORT_CHECK_TIMEOUT_MS } from '../limits.js';
 import { isListening } from '../net/port-check.js';
 import type { PreflightResult } from '../types.js';

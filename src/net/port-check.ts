@@ -1,3 +1,4 @@
+import { unbracket } from './hosts.js';
 import { connect } from 'node:net';
 
 /**
@@ -6,7 +7,7 @@ import { connect } from 'node:net';
  * answering there must not be mistaken for the server we are about to start.
  */
 export async function isListening(host: string, port: number, timeoutMs: number): Promise<boolean> {
-  const bare = host.replace(/^\[|\]$/g, '');
+  const bare = unbracket(host);
   const addresses = bare === 'localhost' ? ['127.0.0.1', '::1'] : [bare];
   const results = await Promise.all(addresses.map((address) => tryConnect(address, port, timeoutMs)));
   return results.some(Boolean);

@@ -2,6 +2,8 @@
 // a 1 MiB bundle and ~40 ms of every start (bench/, cold start). These are the four parts we use, by path;
 // undici has no "exports" map, so the paths are reachable, and undici is pinned to an exact version because
 // they are its file layout rather than its documented API (test/unit/undici-parts.test.ts checks them).
+import { unbracket } from './hosts.js';
+import { proxyFor, type ProxyChoice } from './proxy-env.js';
 import Agent from 'undici/lib/dispatcher/agent.js';
 import ProxyAgent from 'undici/lib/dispatcher/proxy-agent.js';
 import buildConnector from 'undici/lib/core/connect.js';
@@ -33,90 +35,8 @@ export interface ProbeRequest {
   onChunk?: (text: string) => void;
 }
 
-export interface ProxyChoice {
-  url: string;
-  /** Which variable it came from, for the evidence ("HTTP_PROXY"). */
-  variable: string;
-}
-
-/**
- * Which proxy, if any, the environment routes `target` through. Loopback never goes through a proxy:
- * the server is on this machine. Mirrors the usual client rules: lower case wins, NO_PROXY lists
- * hosts, domains (.example.com or example.com), host:port, or *.
- */
-export function proxyFor(
-  target: URL,
-  env: Record<string, string | undefined>,
-  loopback: boolean,
-): ProxyChoice | undefined {
-  if (loopback) return undefined;
-  const pick = (...names: string[]): ProxyChoice | undefined => {
-    for (const name of names) {
-      const value = env[name]?.trim();
-      // curl and Python read "proxy.corp:3128" as an http:// proxy; so must we, or every request would fail
-      // on an unparsable URL that nobody would connect with the proxy.
-      if (value)
-        return { url: /^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? value : `http://${value}`, variable: name };
-    }
-    return undefined;
-  };
-  const choice =
-    target.protocol === 'https:'
-      ? pick('https_proxy', 'HTTPS_PROXY', 'all_proxy', 'ALL_PROXY')
-      : pick('http_proxy', 'HTTP_PROXY', 'all_proxy', 'ALL_PROXY');
-  if (!choice) return undefined;
-  // An empty lower-case variable does not hide the upper-case one (Python's rule: `no_proxy or NO_PROXY`).
-  const noProxy = env.no_proxy || env.NO_PROXY || '';
-  if (noProxyMatches(target, noProxy)) return undefined;
-  return choice;
-}
-
-/**
- * Does NO_PROXY exempt this target? `anyPort` asks whether the host is listed at all, port-specific entries
- * included (the doctor's question), rather than whether this exact request is exempt.
- */
-export function noProxyMatches(target: URL, noProxy: string, options: { anyPort?: boolean } = {}): boolean {
-  const host = target.hostname.replace(/^\[|\]$/g, '').toLowerCase();
-  const port = target.port || (target.protocol === 'https:' ? '443' : '80');
-  for (const raw of noProxy.split(/[,\s]+/)) {
-    const entry = raw.trim().toLowerCase();
-    if (entry === '') continue;
-    if (entry === '*') return true;
-    // host, host:port, [v6]:port or a bare v6 address: "fd00::5" has colons but no port.
-    const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(entry);
-    const withPort = /^([^:]+):(\d+)$/.exec(entry);
-    const entryHost = (bracketed?.[1] ?? withPort?.[1] ?? entry).replace(/^\*?\./, '.');
-    const entryPort = bracketed?.[2] ?? withPort?.[2];
-    if (entryPort && entryPort !== port && !options.anyPort) continue;
-    if (inIpv4Range(host, entryHost)) return true;
-    if (entryHost.startsWith('.')) {
-      if (host.endsWith(entryHost) || host === entryHost.slice(1)) return true;
-    } else if (host === entryHost || host.endsWith('.' + entryHost)) {
-      return true;
-    }
-  }
-  return false;
-}
-
 function connectKey(hostname: string, port: string): string {
-  return `${hostname.replace(/^\[|\]$/g, '').toLowerCase()}:${port}`;
-}
-
-/** Python requests honours CIDR entries in NO_PROXY (10.0.0.0/8): match them, so we route as the tests do. */
-function inIpv4Range(host: string, entry: string): boolean {
-  const cidr = /^(\d{1,3}(?:\.\d{1,3}){3})\/(\d{1,2})$/.exec(entry);
-  const toNumber = (ip: string): number | undefined => {
-    const parts = ip.split('.').map(Number);
-    if (parts.length !== 4 || parts.some((p) => !Number.isInteger(p) || p > 255)) return undefined;
-    return parts.reduce((n, p) => n * 256 + p, 0);
-  };
-  if (!cidr || !/^\d{1,3}(\.\d{1,3}){3}$/.test(host)) return false;
-  const bits = Number(cidr[2]);
-  const base = toNumber(cidr[1]!);
-  const address = toNumber(host);
-  if (base === undefined || address === undefined || bits > 32) return false;
-  const size = 2 ** (32 - bits);
-  return Math.floor(address / size) === Math.floor(base / size);
+  return `${unbracket(hostname).toLowerCase()}:${port}`;
 }
 
 /**

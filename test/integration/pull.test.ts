@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../../src/entry/cli.js';
 import { parseInputs, type Config, type RawInputs } from '../../src/config/schema.js';
-import { isLoopbackHost } from '../../src/config/endpoints.js';
+import { isLoopbackHost } from '../../src/net/hosts.js';
 import {
   parsePullLine,
   PULL_HEARTBEAT_MS,

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../../src/entry/cli.js';
+import { noProxyCovers } from '../../src/net/proxy-env.js';
 import {
   checkContainer,
   checkDisk,
@@ -14,7 +15,6 @@ import {
   DISK_FAIL_BYTES,
   DISK_WARN_BYTES,
   doctorExitCode,
-  noProxyCovers,
   renderDoctor,
   runDoctor,
   systemProbes,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { classifyError, noProxyMatches, proxyFor } from '../../src/net/probe.js';
+import { classifyError } from '../../src/net/probe.js';
+import { noProxyMatches, proxyFor } from '../../src/net/proxy-env.js';
 
 describe('proxyFor', () => {
   const PROXY = 'http://proxy.corp:3128';
