@@ -1,5 +1,40 @@
 import type { Cause, ServerKind } from './causes.js';
 
+/**
+ * What went wrong with a request that got no HTTP answer, normalised from Node's and undici's many error codes
+ * (net/probe.ts classifyError). Diagnosis reads these and nothing else.
+ */
+export const PROBE_ERROR_CODES = [
+  /** Nothing listens on the port. */
+  'ECONNREFUSED',
+  /** The name does not resolve. */
+  'ENOTFOUND',
+  /** The resolver did not answer (temporary). */
+  'EAI_AGAIN',
+  /** The TCP connection was never established: packets dropped on the way (firewall, wrong address). */
+  'CONNECT_TIMEOUT',
+  /** No route to the host or network. */
+  'EHOSTUNREACH',
+  /** Connected, but no complete HTTP response within the request's time. */
+  'TIMEOUT',
+  /** The connection was reset or closed before the response was complete. */
+  'ECONNRESET',
+  /** The TLS handshake failed (certificate, protocol). */
+  'TLS',
+  /** The proxy could not be used or refused the tunnel. */
+  'PROXY',
+  /** What came back is not HTTP (a parser error, an impossible length). */
+  'BAD_HTTP',
+  /** We abandoned the request (cancellation, the server died). */
+  'ABORTED',
+  /** The poll was cut short by the overall deadline: says nothing about the server. */
+  'DEADLINE',
+  /** Anything else; the message keeps the original code. */
+  'ERROR',
+] as const;
+
+export type ProbeErrorCode = (typeof PROBE_ERROR_CODES)[number];
+
 /** Why a request was made; shown in the timeline. */
 export type Stage = 'health' | 'models' | 'detect' | 'smoke' | 'version' | 'pull' | 'backends';
 
@@ -19,8 +54,7 @@ export type ProbeResult =
     }
   | {
       kind: 'error';
-      /** Normalised: ECONNREFUSED, ENOTFOUND, EAI_AGAIN, ECONNRESET, TIMEOUT, TLS, PROXY_CONNECT, ... */
-      code: string;
+      code: ProbeErrorCode;
       message: string;
       durationMs: number;
       viaProxy?: string;

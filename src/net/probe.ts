@@ -19,7 +19,7 @@ import { lookup as dnsLookup } from 'node:dns';
 import type { LookupAddress } from 'node:dns';
 import { setFlagsFromString } from 'node:v8';
 import { MAX_REDIRECTS, OVERSIZED_BODY_QUOTE_BYTES } from '../limits.js';
-import type { ProbeResult } from '../types.js';
+import type { ProbeErrorCode, ProbeResult } from '../types.js';
 
 export interface ProbeRequest {
   method: 'GET' | 'POST' | 'HEAD';
@@ -281,7 +281,7 @@ export function classifyError(
   error: unknown,
   timedOut: boolean,
   aborted: boolean,
-): { code: string; message: string } {
+): { code: ProbeErrorCode; message: string } {
   const found: Array<{ code?: string; message?: string }> = [];
   const visit = (e: unknown, depth: number) => {
     if (!e || typeof e !== 'object' || depth > 4) return;
@@ -321,5 +321,9 @@ export function classifyError(
     return { code: 'EHOSTUNREACH', message: said(/^(EHOSTUNREACH|ENETUNREACH|EADDRNOTAVAIL)$/) };
   if (has(/^(HPE_|UND_ERR_HEADERS_OVERFLOW|UND_ERR_RES_CONTENT_LENGTH_MISMATCH)/))
     return { code: 'BAD_HTTP', message };
-  return { code: codes[0] ?? 'ERROR', message };
+  // An unknown code keeps its name in the message, so the report still shows what Node said.
+  return {
+    code: 'ERROR',
+    message: codes[0] && !message.includes(codes[0]) ? `${codes[0]}: ${message}` : message,
+  };
 }

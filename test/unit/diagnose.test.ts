@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Cause } from '../../src/causes.js';
 import { classifyAttempt, settle, type DiagnoseContext } from '../../src/diagnose/diagnose.js';
-import type { Evidence, ProbeResult, Stage } from '../../src/types.js';
+import type { Evidence, ProbeResult, Stage, ProbeErrorCode } from '../../src/types.js';
 
 // Hand-built evidence: what the preflight records, without any server.
 type Attempt = Extract<Evidence, { kind: 'attempt' }>;
@@ -43,7 +43,7 @@ function http(
 }
 
 function error(
-  code: string,
+  code: ProbeErrorCode,
   opts: { atMs?: number; stage?: Stage; viaProxy?: string; message?: string } = {},
 ): Attempt {
   const result: ProbeResult = {

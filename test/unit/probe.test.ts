@@ -208,10 +208,14 @@ describe('classifyError', () => {
       error: coded('UND_ERR_RES_CONTENT_LENGTH_MISMATCH'),
       code: 'BAD_HTTP',
     },
-    { name: 'something else keeps its code', error: coded('EWHATEVER'), code: 'EWHATEVER' },
+    { name: 'an unknown code is ERROR', error: coded('EWHATEVER'), code: 'ERROR' },
     { name: 'not even an Error', error: 'boom', code: 'ERROR' },
   ])('$name', ({ error, timedOut, aborted, code }) => {
     expect(classifyError(error, timedOut ?? false, aborted ?? false).code).toBe(code);
+  });
+
+  it('an unknown code is kept in the message, so the report still shows what Node said', () => {
+    expect(classifyError(coded('EWHATEVER'), false, false).message).toMatch(/EWHATEVER/);
   });
 
   it('quotes the error that carries the code, not its wrapper', () => {
