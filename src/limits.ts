@@ -34,8 +34,13 @@ export const REQUEST_TIMEOUT_FLOOR_MS = 100;
 
 /** Log tail read from a file or container per look: enough for a Python traceback, cheap to re-read. */
 export const LOG_TAIL_BYTES = 256 * 1024;
-/** A line longer than this is cut: some servers print whole configs or tensors on one line. */
+/** A log line is shown up to this long: some servers print whole configs or tensors on one line. */
 export const LOG_LINE_MAX_CHARS = 500;
+/**
+ * A log line is kept (and matched) up to this long: longer than it is shown, so the cut for display comes after
+ * redaction and a decisive message late in a long line is still matched.
+ */
+export const LOG_LINE_KEEP_CHARS = 4 * LOG_LINE_MAX_CHARS;
 /** Lines of a server's log kept in memory (ring). */
 export const LOG_RING_LINES = 200;
 /** Log lines quoted in the job log and the summary: a traceback's end, not the whole start-up story. */

@@ -1,4 +1,5 @@
 import { CAUSES, SERVER_KINDS } from './causes.js';
+import { CUT_MARK, renderText, Text } from './text.js';
 
 /**
  * Masks secrets in any string that leaves the process. Two layers: the exact values we know (api-key, URL
@@ -13,14 +14,6 @@ export type Redactor = (text: string) => string;
  * enough. A secret that shares a character with every marker is removed with nothing in its place.
  */
 const MARKERS = ['***', '[redacted]', '<secret>', '###', '~~~', '…'];
-
-/**
- * Below this length a secret can be an ordinary word ("ollama", "EMPTY", "test") that our own fixed text
- * holds. Reporters redact every value that comes from a server or a user with all secrets; the final pass
- * over their finished text (a safety net for text composed from several values) uses only secrets at least
- * this long, so a weak key cannot turn `<details open>` into `<details ***>`.
- */
-export const SAFETY_NET_MIN_SECRET_CHARS = 8;
 
 const PATTERNS: Array<[RegExp, string]> = [
   [/\bhf_[A-Za-z0-9]{8,}/g, 'hf_***'],
@@ -100,34 +93,72 @@ export function createRedactor(secrets: readonly (string | undefined)[]): Redact
   return redact;
 }
 
-/**
- * The final pass over a finished report: the same patterns, and only the secrets long enough not to be
- * ordinary words (see SAFETY_NET_MIN_SECRET_CHARS). A redactor made elsewhere is used as it is.
- */
-export function safetyNet(redact: Redactor): Redactor {
-  const known = knownSecrets.get(redact);
-  if (!known) return redact;
-  return createRedactor(known.filter((secret) => secret.length >= SAFETY_NET_MIN_SECRET_CHARS));
+/** The known secrets a redactor masks, in every spelling, longest first. */
+function knownTo(redact: Redactor): readonly string[] {
+  return knownSecrets.get(redact) ?? [];
+}
+
+/** Drops an end of `text` that is the start of a known secret (what a cut through the secret leaves). */
+function dropSecretStart(text: string, known: readonly string[]): string {
+  let longest = 0;
+  for (const secret of known)
+    for (let k = Math.min(secret.length - 1, text.length); k > longest; k--)
+      if (text.endsWith(secret.slice(0, k))) {
+        longest = k;
+        break;
+      }
+  return text.slice(0, text.length - longest);
 }
 
 /**
- * Redacts every string inside a JSON-like value, keeping its shape. Keys are ours and stay; so do the values
- * `keep` accepts (see keepVocabulary).
+ * One value from outside, redacted whole. A value the engine kept bounded ends in CUT_MARK (text.ts keepChars):
+ * a secret may straddle that cut, and its first half matches no pattern and no known value, so the half word
+ * before the mark goes, and so does any end that starts a known secret (a secret may hold spaces).
+ */
+export function redactValue(value: string, redact: Redactor): string {
+  if (!value.endsWith(CUT_MARK)) return redact(value);
+  const known = knownTo(redact);
+  const kept = dropSecretStart(
+    dropSecretStart(value.slice(0, -CUT_MARK.length), known).replace(/\S+$/, ''),
+    known,
+  );
+  return redact(kept) + CUT_MARK;
+}
+
+/** What a value becomes on its way out: strings redacted whole, our Text rendered with its values redacted. */
+export type Shown<T> = T extends Text
+  ? string
+  : T extends string | number | boolean | null | undefined
+    ? T
+    : T extends readonly (infer U)[]
+      ? Shown<U>[]
+      : { [K in keyof T]: Shown<T[K]> };
+
+/**
+ * Redacts every value inside a JSON-like value, keeping its shape: each string whole (redactValue), each Text
+ * with its quoted values redacted and its own words untouched. Keys are ours and stay; so do the values `keep`
+ * accepts (see keepVocabulary).
  */
 export function redactDeep<T>(
   value: T,
   redact: Redactor,
   keep: (key: string, value: string) => boolean = () => false,
-): T {
-  if (typeof value === 'string') return redact(value) as T;
-  if (Array.isArray(value)) return value.map((v) => redactDeep(v, redact, keep)) as T;
+): Shown<T> {
+  if (typeof value === 'string') return redactValue(value, redact) as Shown<T>;
+  if (value instanceof Text) return renderText(value, (v) => redactValue(v, redact)) as Shown<T>;
+  if (Array.isArray(value)) return value.map((v) => redactDeep(v, redact, keep)) as Shown<T>;
   if (value && typeof value === 'object') {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value))
       out[k] = typeof v === 'string' && keep(k, v) ? v : redactDeep(v, redact, keep);
-    return out as T;
+    return out as Shown<T>;
   }
-  return value;
+  return value as Shown<T>;
+}
+
+/** Our sentence with its values redacted: for a line that leaves the process on its own (a note, a warning). */
+export function redactText(t: Text, redact: Redactor): string {
+  return renderText(t, (v) => redactValue(v, redact));
 }
 
 const VOCABULARY_KEYS = new Set(['cause', 'server', 'kind', 'stage', 'method']);

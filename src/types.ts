@@ -1,4 +1,5 @@
 import type { Cause, ServerKind } from './causes.js';
+import type { Text } from './text.js';
 
 /**
  * What went wrong with a request that got no HTTP answer, normalised from Node's and undici's many error codes
@@ -44,7 +45,7 @@ export type ProbeResult =
       kind: 'http';
       status: number;
       headers: Record<string, string>;
-      /** Capped and redacted. */
+      /** Raw, as the server sent it, within the request's size bound (the edge redacts it). */
       body: string;
       /** True when the body was cut at the size bound. */
       truncated: boolean;
@@ -79,7 +80,7 @@ export type Evidence =
       atMs: number;
       /** Where the line came from: "server log", "container abc123", a file path. */
       source: string;
-      /** Capped and redacted. */
+      /** Raw (terminal escapes and control characters removed), bounded by text.ts keepChars. */
       line: string;
       /** Set when the line matches a known signature. */
       cause?: Cause;
@@ -111,18 +112,27 @@ export type Evidence =
       percent?: number;
       completedBytes?: number;
       totalBytes?: number;
-      /** Set when the pull failed: the server's message, or why we stopped reading. */
-      error?: string;
+      /** Set when the pull failed. */
+      failure?: PullFailure;
     }
-  | { kind: 'note'; atMs: number; text: string }
+  | { kind: 'note'; atMs: number; text: Text }
   | { kind: 'cancelled'; atMs: number; signal: string };
+
+/** Why a pull ended without "success": a typed reason, the server's own words only where it gave some. */
+export type PullFailure =
+  | { reason: 'server-error'; message: string }
+  | { reason: 'http'; status: number; body: string }
+  | { reason: 'deadline' }
+  | { reason: 'abandoned' }
+  | { reason: 'connection'; code: ProbeErrorCode }
+  | { reason: 'no-success' };
 
 export interface Finding {
   cause: Cause;
   /** One line: what is wrong. */
-  summary: string;
+  summary: Text;
   /** One or two sentences: how to fix it. */
-  hint: string;
+  hint: Text;
   /** The evidence that led here, most telling first, bounded. */
   evidence: Evidence[];
 }
@@ -158,5 +168,6 @@ export interface PreflightResult {
   /** The PID of a server started with `start`, left running for the job. */
   startedPid?: number;
   demo?: boolean;
-  warnings: string[];
+  /** Risks for the job's tests that do not make the server unready (a proxy variable that captures it). */
+  warnings: Text[];
 }

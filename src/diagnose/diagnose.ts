@@ -7,8 +7,10 @@ import {
   MAX_REDIRECTS,
   PERSISTENT_FAILURE_ATTEMPTS,
 } from '../limits.js';
-import { closestModel } from '../models.js';
+import { closestModel, isServed } from '../models.js';
+import { joinText, ours, quote, text, Text } from '../text.js';
 import { PROFILES } from '../servers/index.js';
+import { describePullFailure } from '../servers/ollama-pull.js';
 import type { Evidence, Finding, ProbeResult, Stage } from '../types.js';
 
 export interface DiagnoseContext {
@@ -125,8 +127,8 @@ export function settle(evidence: readonly Evidence[], ctx: DiagnoseContext): Fin
   if (cancelled) {
     return finding(
       'cancelled',
-      `Cancelled by ${cancelled.signal} while waiting for ${ctx.root}.`,
-      'The job was cancelled or timed out; nothing to fix in the server.',
+      text`Cancelled by ${cancelled.signal} while waiting for ${ctx.root}.`,
+      ours('The job was cancelled or timed out; nothing to fix in the server.'),
       [cancelled],
     );
   }
@@ -146,8 +148,8 @@ export function settle(evidence: readonly Evidence[], ctx: DiagnoseContext): Fin
   if (container?.oomKilled) {
     return finding(
       'out-of-memory',
-      `The container ${container.id} was killed for using too much memory (OOMKilled, exit code ${container.exitCode ?? '?'}).`,
-      'Give the container more memory, or use a smaller or quantized model.',
+      text`The container ${container.id} was killed for using too much memory (OOMKilled, exit code ${container.exitCode ?? '?'}).`,
+      ours('Give the container more memory, or use a smaller or quantized model.'),
       [container, ...logsAround(evidence)],
     );
   }
@@ -155,50 +157,54 @@ export function settle(evidence: readonly Evidence[], ctx: DiagnoseContext): Fin
   // process of ours whose exit we could wait for.
   if (fatalLog) {
     const where = exit
-      ? ` The server exited (${describeExit(exit)}).`
+      ? text` The server exited (${describeExit(exit)}).`
       : containerDead
-        ? ` The container is ${container.status}.`
-        : '';
+        ? text` The container is ${container.status}.`
+        : text``;
     return finding(
       fatalLog.cause!,
-      `${fatalLog.source} says: ${fatalLog.line}${where}`,
-      fatalLog.hint ?? '',
+      text`${fatalLog.source} says: ${fatalLog.line}${where}`,
+      ours(fatalLog.hint ?? ''),
       [fatalLog, ...(exit ? [exit] : []), ...(container ? [container] : []), ...logsAround(evidence)],
     );
   }
   if (exit || containerDead) {
     const what = exit
       ? describeEnd(exit)
-      : `The container ${container!.id} is ${container!.status} (exit code ${container!.exitCode ?? '?'}${container!.restartCount ? `, restarted ${container!.restartCount} times` : ''})`;
+      : text`The container ${container!.id} is ${container!.status} (exit code ${container!.exitCode ?? '?'}${container!.restartCount ? text`, restarted ${container!.restartCount} times` : text``})`;
     const dead: Evidence[] = exit ? [exit] : [container!];
     if (explainingLog) {
       return finding(
         explainingLog.cause!,
-        `${what}; ${explainingLog.source} says: ${explainingLog.line}`,
-        explainingLog.hint ?? '',
+        text`${what}; ${explainingLog.source} says: ${explainingLog.line}`,
+        ours(explainingLog.hint ?? ''),
         [explainingLog, ...dead, ...logsAround(evidence)],
       );
     }
     return finding(
       'server-exited',
-      `${what}.`,
+      text`${what}.`,
       exit
         ? exitHint(exit)
-        : 'Read the container log lines below (docker logs); a service container that exits at start usually has a bad command or missing environment.',
+        : ours(
+            'Read the container log lines below (docker logs); a service container that exits at start usually has a bad command or missing environment.',
+          ),
       [...dead, ...logsAround(evidence)],
     );
   }
   if (container?.status === 'missing') {
     return finding(
       'server-exited',
-      `The container ${container.id} does not exist (docker: ${container.error ?? 'no such container'}).`,
-      'It may have exited and been removed (docker run --rm), or the id or name is wrong: for a service container pass ${{ job.services.<label>.id }}.',
+      text`The container ${container.id} does not exist (docker: ${container.error ?? 'no such container'}).`,
+      ours(
+        'It may have exited and been removed (docker run --rm), or the id or name is wrong: for a service container pass ${{ job.services.<label>.id }}.',
+      ),
       [container],
     );
   }
 
   const pullFailed = evidence.find(
-    (e): e is Extract<Evidence, { kind: 'pull' }> => e.kind === 'pull' && e.error !== undefined,
+    (e): e is Extract<Evidence, { kind: 'pull' }> => e.kind === 'pull' && e.failure !== undefined,
   );
   if (pullFailed) return explainPullFailure(pullFailed, evidence, ctx);
 
@@ -223,8 +229,8 @@ export function settle(evidence: readonly Evidence[], ctx: DiagnoseContext): Fin
     if (!ctx.deadlineReached) return undefined;
     return finding(
       'no-response',
-      `No answer from ${ctx.root} within ${formatDuration(ctx.timeoutMs)}.`,
-      'Raise timeout, or check that the server is started.',
+      text`No answer from ${ctx.root} within ${formatDuration(ctx.timeoutMs)}.`,
+      ours('Raise timeout, or check that the server is started.'),
       [],
     );
   }
@@ -244,25 +250,30 @@ function judgeModels(evidence: readonly Evidence[], ctx: DiagnoseContext): Findi
   if (served.length === 0) {
     return finding(
       'no-models',
-      `${ctx.root} is up but lists no models.`,
+      text`${ctx.root} is up but lists no models.`,
       ctx.kind === 'ollama'
-        ? 'Pull the model before the preflight (ollama pull <model>, or pull: true), then list it in model.'
-        : 'Start the server with a model (and check --served-model-name), or wait for the model to be loaded.',
+        ? ours(
+            'Pull the model before the preflight (ollama pull <model>, or pull: true), then list it in model.',
+          )
+        : ours(
+            'Start the server with a model (and check --served-model-name), or wait for the model to be loaded.',
+          ),
       [models],
     );
   }
-  const missing = ctx.requiredModels.filter((m) => !served.some((id) => sameModel(m, id)));
+  const missing = ctx.requiredModels.filter((m) => !isServed(m, served));
   if (missing.length === 0) return undefined;
-  const shown = served.slice(0, 10).join(', ') + (served.length > 10 ? `, … (${served.length} in all)` : '');
+  const shown = text`${served.slice(0, 10).join(', ')}${served.length > 10 ? text`, … (${served.length} in all)` : text``}`;
   const hints = missing.map((m) => {
     const close = closestModel(m, served);
-    return close ? `"${m}" is not served; did you mean "${close}"?` : `"${m}" is not served.`;
+    return close ? text`"${m}" is not served; did you mean "${close}"?` : text`"${m}" is not served.`;
   });
-  const pullHint = ctx.kind === 'ollama' ? ' For Ollama, pull it first (ollama pull, or pull: true).' : '';
+  const pullHint =
+    ctx.kind === 'ollama' ? ours(' For Ollama, pull it first (ollama pull, or pull: true).') : text``;
   return finding(
     'model-not-found',
-    `${hints.join(' ')} The server lists: ${shown}.`,
-    `Set model to an id from the list above (ids are exact, case-sensitive), or start the server with that model (vLLM/SGLang: --served-model-name).${pullHint}`,
+    text`${joinText(hints, ' ')} The server lists: ${shown}.`,
+    text`Set model to an id from the list above (ids are exact, case-sensitive), or start the server with that model (vLLM/SGLang: --served-model-name).${pullHint}`,
     [models],
   );
 }
@@ -272,24 +283,36 @@ function explainPullFailure(
   evidence: readonly Evidence[],
   ctx: DiagnoseContext,
 ): Finding {
-  const error = pull.error ?? '';
-  const hint = /before the deadline/.test(error)
-    ? 'Raise timeout to leave room for the download, or cache the Ollama models directory between runs (actions/cache on ~/.ollama/models, or a volume for the container) so the pull is skipped.'
-    : /file does not exist|manifest unknown|not found/i.test(error)
-      ? 'That model name or tag does not exist in the Ollama registry: check the spelling and the tag (e.g. llama3.2:1b; see ollama.com/library).'
-      : /invalid model name/i.test(error)
-        ? 'That is not a valid Ollama model name: write it as name:tag, e.g. llama3.2:1b.'
-        : /no space left/i.test(error)
-          ? 'The disk that holds the Ollama models is full: free space or pick a smaller model (llm-preflight doctor shows free disk).'
-          : /max retries exceeded|dial tcp|lookup |tls|certificate|connection refused|i\/o timeout|proxyconnect/i.test(
-                error,
+  const failure = pull.failure ?? { reason: 'no-success' };
+  // The server's own words, where it gave some: they tell a missing model from a full disk or a lost network.
+  const said =
+    failure.reason === 'server-error' ? failure.message : failure.reason === 'http' ? failure.body : '';
+  const hint =
+    failure.reason === 'deadline'
+      ? ours(
+          'Raise timeout to leave room for the download, or cache the Ollama models directory between runs (actions/cache on ~/.ollama/models, or a volume for the container) so the pull is skipped.',
+        )
+      : /file does not exist|manifest unknown|not found/i.test(said)
+        ? ours(
+            'That model name or tag does not exist in the Ollama registry: check the spelling and the tag (e.g. llama3.2:1b; see ollama.com/library).',
+          )
+        : /invalid model name/i.test(said)
+          ? ours('That is not a valid Ollama model name: write it as name:tag, e.g. llama3.2:1b.')
+          : /no space left/i.test(said)
+            ? ours(
+                'The disk that holds the Ollama models is full: free space or pick a smaller model (llm-preflight doctor shows free disk).',
               )
-            ? 'Ollama could not download from its registry: check the network of the machine or container that runs Ollama (and HTTPS_PROXY for the Ollama process itself).'
-            : 'Read the Ollama server log for the whole error.';
+            : /max retries exceeded|dial tcp|lookup |tls|certificate|connection refused|i\/o timeout|proxyconnect/i.test(
+                  said,
+                )
+              ? ours(
+                  'Ollama could not download from its registry: check the network of the machine or container that runs Ollama (and HTTPS_PROXY for the Ollama process itself).',
+                )
+              : ours('Read the Ollama server log for the whole error.');
   const request = evidence.findLast((e) => e.kind === 'attempt' && e.stage === 'pull');
   return finding(
     'model-download-failed',
-    `Pulling "${pull.model}" into the Ollama server at ${ctx.root} failed: ${oneLine(error, 300)}.`,
+    text`Pulling "${pull.model}" into the Ollama server at ${ctx.root} failed: ${describePullFailure(failure, pull)}.`,
     hint,
     [pull, ...(request ? [request] : []), ...logsAround(evidence)],
   );
@@ -307,35 +330,34 @@ function judgeBackends(
     const which =
       unhealthy.length === backends.length
         ? backends.length === 1
-          ? 'its only backend fails'
-          : `all ${backends.length} backends fail`
-        : `${unhealthy.length} of ${backends.length} backends fail`;
-    const listed = unhealthy
-      .slice(0, 3)
-      .map((b) => `${b.model}: ${oneLine(b.error ?? 'unhealthy', 160)}`)
-      .join('; ');
-    const more = unhealthy.length > 3 ? `; and ${unhealthy.length - 3} more` : '';
+          ? ours('its only backend fails')
+          : text`all ${backends.length} backends fail`
+        : text`${unhealthy.length} of ${backends.length} backends fail`;
+    const listed = joinText(
+      unhealthy.slice(0, 3).map((b) => text`${b.model}: ${quote(b.error ?? 'unhealthy', 160)}`),
+      '; ',
+    );
+    const more = unhealthy.length > 3 ? text`; and ${unhealthy.length - 3} more` : text``;
     return finding(
       'backend-unhealthy',
-      `${ctx.root} is up, but ${which} the proxy's health check: ${listed}${more}.`,
-      'Requests routed to these backends will fail. Check that each backend server is running and reachable from the proxy (api_base in the LiteLLM config; LiteLLM honours HTTP(S)_PROXY, so list local backends in NO_PROXY), or remove it from model_list.',
+      text`${ctx.root} is up, but ${which} the proxy's health check: ${listed}${more}.`,
+      ours(
+        'Requests routed to these backends will fail. Check that each backend server is running and reachable from the proxy (api_base in the LiteLLM config; LiteLLM honours HTTP(S)_PROXY, so list local backends in NO_PROXY), or remove it from model_list.',
+      ),
       unhealthy,
     );
   }
   if (last?.stage === 'backends' && last.result.kind === 'error' && last.result.code === 'TIMEOUT') {
     return finding(
       'backend-unhealthy',
-      `${ctx.root} is up, but its backend health check (GET /health) gave no answer in time: the proxy calls every backend for it, so one backend that hangs holds the answer.`,
-      'Check that every backend in the LiteLLM config answers, or raise timeout; deep: false skips this check.',
+      text`${ctx.root} is up, but its backend health check (GET /health) gave no answer in time: the proxy calls every backend for it, so one backend that hangs holds the answer.`,
+      ours(
+        'Check that every backend in the LiteLLM config answers, or raise timeout; deep: false skips this check.',
+      ),
       [last],
     );
   }
   return undefined;
-}
-
-function sameModel(required: string, served: string): boolean {
-  const strip = (id: string) => (id.endsWith(':latest') ? id.slice(0, -7) : id);
-  return required === served || strip(required) === strip(served);
 }
 
 /**
@@ -358,14 +380,14 @@ function explain(
 ): Finding {
   const ev = c.evidence;
   const r = ev.result;
-  const hostPort = `${ctx.host}:${ctx.port}`;
+  const hostPort = text`${ctx.host}:${ctx.port}`;
   const profile = ctx.kind ? PROFILES[ctx.kind] : undefined;
   const took = formatDuration(ctx.timeoutMs);
   const firstHttp = attempts.find((a) => a.result.kind === 'http');
   const logs = logsAround(evidence);
   const withLogs = (items: Evidence[]) => [...items, ...logs];
-  const status = r.kind === 'http' ? `HTTP ${r.status}` : r.code;
-  const excerpt = r.kind === 'http' && r.body.trim() ? `: ${oneLine(r.body, 160)}` : '';
+  const status = r.kind === 'http' ? text`HTTP ${r.status}` : r.code;
+  const excerpt = r.kind === 'http' && r.body.trim() ? text`: ${quote(r.body, 160)}` : '';
   switch (c.cause) {
     case 'connection-refused': {
       // Nothing answered at all, not even a refusal: the packets are dropped on the way.
@@ -373,40 +395,44 @@ function explain(
       if (unanswered) {
         return finding(
           'connection-refused',
-          `No connection to ${hostPort} within ${took}: ${r.code === 'EHOSTUNREACH' ? 'the host is unreachable from here' : 'every connection attempt timed out, so nothing at that address answers (not even with a refusal)'}.`,
-          'Check the host address and port in base-url, and that no firewall or security group drops traffic from the runner to it; a server on this machine would have refused at once.',
+          text`No connection to ${hostPort} within ${took}: ${r.code === 'EHOSTUNREACH' ? 'the host is unreachable from here' : 'every connection attempt timed out, so nothing at that address answers (not even with a refusal)'}.`,
+          ours(
+            'Check the host address and port in base-url, and that no firewall or security group drops traffic from the runner to it; a server on this machine would have refused at once.',
+          ),
           withLogs([ev]),
         );
       }
       const answeredBefore = firstHttp && firstHttp.result.kind === 'http';
       const summary = answeredBefore
-        ? `Connection refused on ${hostPort}: the server answered at ${formatDuration(firstHttp.atMs)} (HTTP ${firstHttp.result.kind === 'http' ? firstHttp.result.status : ''}) and then stopped listening, so it probably crashed.`
-        : `Connection refused on ${hostPort} for ${took}: nothing is listening there.`;
+        ? text`Connection refused on ${hostPort}: the server answered at ${formatDuration(firstHttp.atMs)} (HTTP ${firstHttp.result.kind === 'http' ? firstHttp.result.status : ''}) and then stopped listening, so it probably crashed.`
+        : text`Connection refused on ${hostPort} for ${took}: nothing is listening there.`;
       const hints = [
         ctx.watchingLogs
-          ? 'The server log lines below may say why.'
-          : 'Check the server log (add log-file, container or start so the preflight can read it).',
-        'Usual causes: the server was never started or crashed at start-up; the port is wrong' +
-          (profile && profile.kind !== 'openai'
-            ? ` (${profile.label} defaults to ${profile.defaultPort})`
-            : '') +
-          '; in a container job, use the service label as the host (http://<label>:<container port>), not localhost; from the runner, use localhost with the mapped port.',
+          ? ours('The server log lines below may say why.')
+          : ours('Check the server log (add log-file, container or start so the preflight can read it).'),
+        text`Usual causes: the server was never started or crashed at start-up; the port is wrong${
+          profile && profile.kind !== 'openai'
+            ? text` (${profile.label} defaults to ${profile.defaultPort})`
+            : text``
+        }; in a container job, use the service label as the host (http://<label>:<container port>), not localhost; from the runner, use localhost with the mapped port.`,
       ];
       if (!answeredBefore && !ctx.deadlineReached)
-        hints.push('Large models can take minutes: raise timeout.');
+        hints.push(ours('Large models can take minutes: raise timeout.'));
       else if (!answeredBefore)
         hints.push(
-          'vLLM, SGLang and TGI refuse connections until the model is loaded: if that takes longer, raise timeout.',
+          ours(
+            'vLLM, SGLang and TGI refuse connections until the model is loaded: if that takes longer, raise timeout.',
+          ),
         );
-      return finding('connection-refused', summary, hints.join(' '), withLogs([ev]));
+      return finding('connection-refused', summary, joinText(hints, ' '), withLogs([ev]));
     }
     case 'dns-failure':
       return finding(
         'dns-failure',
-        `The host name "${ctx.host}" does not resolve (${r.kind === 'error' ? r.code : ''}).`,
+        text`The host name "${ctx.host}" does not resolve (${r.kind === 'error' ? r.code : ''}).`,
         ctx.host.includes('.')
-          ? 'Check the host name for typos.'
-          : `A service label such as "${ctx.host}" resolves only inside a container job (container: set). From a job on the runner, use http://localhost:<mapped port>.`,
+          ? ours('Check the host name for typos.')
+          : text`A service label such as "${ctx.host}" resolves only inside a container job (container: set). From a job on the runner, use http://localhost:<mapped port>.`,
         [ev],
       );
     case 'proxy-intercept': {
@@ -415,12 +441,12 @@ function explain(
       const squid = r.kind === 'http' ? r.headers['x-squid-error'] : undefined;
       const said =
         r.kind !== 'http'
-          ? ''
-          : `${squid ? ` (X-Squid-Error: ${oneLine(squid, 60)})` : ''}${title ? `: "${oneLine(title, 120)}"` : excerpt}`;
+          ? ours('')
+          : text`${squid ? text` (X-Squid-Error: ${quote(squid, 60)})` : ''}${title ? text`: "${quote(title, 120)}"` : excerpt}`;
       return finding(
         'proxy-intercept',
-        `Requests to ${hostPort} go through the proxy ${r.viaProxy ?? ''}, and the proxy ${r.kind === 'http' ? `answered ${status}${said}` : `failed (${r.code}: ${oneLine(r.message, 120)})`}.`,
-        `Add the host to NO_PROXY (e.g. NO_PROXY=localhost,127.0.0.1,::1,${ctx.host}) for this step and for your tests.`,
+        text`Requests to ${hostPort} go through the proxy ${r.viaProxy ?? ''}, and the proxy ${r.kind === 'http' ? text`answered ${status}${said}` : text`failed (${r.code}: ${quote(r.message, 120)})`}.`,
+        text`Add the host to NO_PROXY (e.g. NO_PROXY=localhost,127.0.0.1,::1,${ctx.host}) for this step and for your tests.`,
         [ev],
       );
     }
@@ -428,43 +454,51 @@ function explain(
       return finding(
         'no-response',
         r.kind === 'error' && r.code === 'ECONNRESET'
-          ? `${hostPort} accepted the connection and then reset it (${oneLine(r.message, 100)}).`
-          : `${hostPort} accepted the connection but sent no complete HTTP response within request-timeout.`,
+          ? text`${hostPort} accepted the connection and then reset it (${quote(r.message, 100)}).`
+          : text`${hostPort} accepted the connection but sent no complete HTTP response within request-timeout.`,
         r.kind === 'error' && r.code === 'ECONNRESET'
-          ? "Behind Docker's port mapping this means nothing listens inside the container yet, or the server bound the container's 127.0.0.1: bind it to 0.0.0.0."
-          : 'The server is hung or overloaded, or this port belongs to something that is not an HTTP server; check the port, or raise request-timeout for a slow server.',
+          ? ours(
+              "Behind Docker's port mapping this means nothing listens inside the container yet, or the server bound the container's 127.0.0.1: bind it to 0.0.0.0.",
+            )
+          : ours(
+              'The server is hung or overloaded, or this port belongs to something that is not an HTTP server; check the port, or raise request-timeout for a slow server.',
+            ),
         withLogs([ev]),
       );
     case 'tls-error':
       return finding(
         'tls-error',
-        `The TLS handshake with ${hostPort} failed: ${r.kind === 'error' ? oneLine(r.message, 160) : ''}.`,
-        'Use http:// for a server without TLS, or give the runner the CA that signed the certificate (NODE_EXTRA_CA_CERTS).',
+        text`The TLS handshake with ${hostPort} failed: ${r.kind === 'error' ? quote(r.message, 160) : text``}.`,
+        ours(
+          'Use http:// for a server without TLS, or give the runner the CA that signed the certificate (NODE_EXTRA_CA_CERTS).',
+        ),
         [ev],
       );
     case 'still-loading':
       return finding(
         'still-loading',
-        `${ctx.root} was still loading when the deadline of ${took} passed (${ev.stage}: ${status}${excerpt}).`,
-        `Raise timeout: the model needs longer to load${ctx.watchingLogs ? ' (the log lines below show how far it got)' : ''}. For a faster start, cache the model weights between runs.`,
+        text`${ctx.root} was still loading when the deadline of ${took} passed (${ev.stage}: ${status}${excerpt}).`,
+        text`Raise timeout: the model needs longer to load${ctx.watchingLogs ? ' (the log lines below show how far it got)' : ''}. For a faster start, cache the model weights between runs.`,
         withLogs([ev]),
       );
     case 'server-error':
       return finding(
         'server-error',
-        `${ctx.root} answered ${status} on ${pathOf(ev.url)}${excerpt}.`,
-        'The server is up but failing: its log says why (an engine crash, a backend it cannot reach).',
+        text`${ctx.root} answered ${status} on ${pathOf(ev.url)}${excerpt}.`,
+        ours('The server is up but failing: its log says why (an engine crash, a backend it cannot reach).'),
         withLogs([ev]),
       );
     case 'not-an-llm-server':
       return finding(
         'not-an-llm-server',
-        `Something answers on ${hostPort}, but it is not an OpenAI-compatible LLM server (${pathOf(ev.url)} gave ${status}${r.kind === 'http' && HTML.test(r.body) ? ', an HTML page' : ''}).`,
+        text`Something answers on ${hostPort}, but it is not an OpenAI-compatible LLM server (${pathOf(ev.url)} gave ${status}${r.kind === 'http' && HTML.test(r.body) ? ', an HTML page' : ''}).`,
         // Auto mode falls back to the model list when a guessed kind lacks its health route, so a failing
         // health route means the `server` input named a kind this server is not.
         ev.stage === 'health' && profile
-          ? `This server has no ${pathOf(ev.url)}, which ${profile.label} answers: check that server: ${profile.kind} is the right kind, or use server: auto.`
-          : 'Check the port and path in base-url: another service may hold this port, or the API lives under a prefix.',
+          ? text`This server has no ${pathOf(ev.url)}, which ${profile.label} answers: check that server: ${profile.kind} is the right kind, or use server: auto.`
+          : ours(
+              'Check the port and path in base-url: another service may hold this port, or the API lives under a prefix.',
+            ),
         [ev],
       );
     case 'unauthorized': {
@@ -477,12 +511,14 @@ function explain(
         r.body.trim() === '';
       return finding(
         'unauthorized',
-        `${ctx.root} refused the request with ${status}${excerpt}${ctx.apiKeyGiven ? ' although an api-key was sent' : ' and no api-key was given'}.`,
+        text`${ctx.root} refused the request with ${status}${excerpt}${ctx.apiKeyGiven ? ' although an api-key was sent' : ' and no api-key was given'}.`,
         ollamaHostGuard
-          ? `${ctx.kind === 'ollama' ? '' : 'If this is Ollama: '}Ollama bound to loopback rejects requests whose Host is not local: call it as localhost/127.0.0.1, or set OLLAMA_HOST=0.0.0.0.`
+          ? text`${ctx.kind === 'ollama' ? '' : 'If this is Ollama: '}Ollama bound to loopback rejects requests whose Host is not local: call it as localhost/127.0.0.1, or set OLLAMA_HOST=0.0.0.0.`
           : ctx.apiKeyGiven
-            ? 'The api-key is wrong for this server: pass the key the server was started with (e.g. vLLM --api-key, LiteLLM master key) from a secret.'
-            : 'This server requires a key: set api-key: ${{ secrets.LLM_API_KEY }}.',
+            ? ours(
+                'The api-key is wrong for this server: pass the key the server was started with (e.g. vLLM --api-key, LiteLLM master key) from a secret.',
+              )
+            : ours('This server requires a key: set api-key: ${{ secrets.LLM_API_KEY }}.'),
         [ev],
       );
     }
@@ -495,36 +531,40 @@ function explain(
         return finding(
           'bad-response',
           sameOrigin
-            ? `${pathOf(ev.url)} on ${hostPort} redirects in a loop (HTTP ${r.status} to "${oneLine(redirect, 160)}", more than ${MAX_REDIRECTS} times).`
-            : `${pathOf(ev.url)} on ${hostPort} redirects to another origin (HTTP ${r.status} to "${oneLine(redirect, 160)}"); llm-preflight does not follow it, so the api-key never leaves the host you named.`,
+            ? text`${pathOf(ev.url)} on ${hostPort} redirects in a loop (HTTP ${r.status} to "${quote(redirect, 160)}", more than ${MAX_REDIRECTS} times).`
+            : text`${pathOf(ev.url)} on ${hostPort} redirects to another origin (HTTP ${r.status} to "${quote(redirect, 160)}"); llm-preflight does not follow it, so the api-key never leaves the host you named.`,
           sameOrigin
-            ? "Check the server's or reverse proxy's redirect rules for this path."
-            : 'Set base-url to the address the server really answers on (e.g. https:// rather than http://).',
+            ? ours("Check the server's or reverse proxy's redirect rules for this path.")
+            : ours(
+                'Set base-url to the address the server really answers on (e.g. https:// rather than http://).',
+              ),
           [ev],
         );
       }
       return finding(
         'bad-response',
         r.kind === 'http' && r.truncated
-          ? `${pathOf(ev.url)} sent a body larger than the size bound; it was cut off.`
-          : `${pathOf(ev.url)} on ${hostPort} gave a malformed answer: ${ev.problem ?? status}${excerpt}.`,
-        'Check that base-url points at the OpenAI-compatible API of the server (the /v1 routes).',
+          ? text`${pathOf(ev.url)} sent a body larger than the size bound; it was cut off.`
+          : text`${pathOf(ev.url)} on ${hostPort} gave a malformed answer: ${ev.problem ?? status}${excerpt}.`,
+        ours('Check that base-url points at the OpenAI-compatible API of the server (the /v1 routes).'),
         [ev],
       );
     }
     case 'smoke-failed':
       return finding(
         'smoke-failed',
-        `The 1-token test completion for ${modelOf(ev)} failed: ${ev.problem ? ev.problem + ', ' : ''}${status}${excerpt}.`,
-        'The server lists the model but cannot run it: its log says why (memory, a backend error). Disable smoke to only check the listing.',
+        text`The 1-token test completion for ${modelOf(ev)} failed: ${ev.problem ? ev.problem + ', ' : ''}${status}${excerpt}.`,
+        ours(
+          'The server lists the model but cannot run it: its log says why (memory, a backend error). Disable smoke to only check the listing.',
+        ),
         withLogs([ev]),
       );
     default:
-      return finding(c.cause, `${status}${excerpt}`, 'See the evidence below.', [ev]);
+      return finding(c.cause, text`${status}${excerpt}`, ours('See the evidence below.'), [ev]);
   }
 }
 
-function finding(cause: Cause, summary: string, hint: string, evidence: Evidence[]): Finding {
+function finding(cause: Cause, summary: Text, hint: Text, evidence: Evidence[]): Finding {
   const unique = [...new Set(evidence)];
   return { cause, summary, hint, evidence: unique.slice(0, FINDING_MAX_EVIDENCE) };
 }
@@ -547,12 +587,12 @@ function logsAround(evidence: readonly Evidence[]): Evidence[] {
 /** A container in one of these states has stopped serving: `restarting` is a crash loop in progress. */
 const CONTAINER_DEAD_STATES = ['exited', 'dead', 'restarting'];
 
-function describeExit(exit: Extract<Evidence, { kind: 'exit' }>): string {
-  if (exit.signal) return `killed by ${exit.signal}`;
-  if (exit.code === null) return 'exit status unknown';
+function describeExit(exit: Extract<Evidence, { kind: 'exit' }>): Text {
+  if (exit.signal) return text`killed by ${exit.signal}`;
+  if (exit.code === null) return ours('exit status unknown');
   // A shell reports a command killed by signal N as exit code 128 + N.
   const name = exit.code > 128 ? signalName(exit.code - 128) : undefined;
-  return name ? `exit code ${exit.code}: killed by ${name}` : `exit code ${exit.code}`;
+  return name ? text`exit code ${exit.code}: killed by ${name}` : text`exit code ${exit.code}`;
 }
 
 function signalName(signal: number): string | undefined {
@@ -560,16 +600,22 @@ function signalName(signal: number): string | undefined {
 }
 
 /** The sentence for a started server's end, by who reported it (supervise.ts names the source). */
-function describeEnd(exit: Extract<Evidence, { kind: 'exit' }>): string {
+function describeEnd(exit: Extract<Evidence, { kind: 'exit' }>): Text {
   if (exit.source === 'start command')
-    return `The server process exited before it was ready (${describeExit(exit)})`;
+    return text`The server process exited before it was ready (${describeExit(exit)})`;
   if (exit.source === 'processes of the start command')
-    return 'The processes the start command left running all ended before the server was ready';
+    return ours('The processes the start command left running all ended before the server was ready');
   const why = /^start command \((.*)\)$/.exec(exit.source)?.[1];
-  return why ? `The start command could not run (${why})` : `${exit.source} ended (${describeExit(exit)})`;
+  return why
+    ? text`The start command could not run (${why})`
+    : text`${exit.source} ended (${describeExit(exit)})`;
 }
 
-function exitHint(exit: Extract<Evidence, { kind: 'exit' }>): string {
+function exitHint(exit: Extract<Evidence, { kind: 'exit' }>): Text {
+  return ours(exitAdvice(exit));
+}
+
+function exitAdvice(exit: Extract<Evidence, { kind: 'exit' }>): string {
   if (exit.signal === 'SIGKILL' || exit.code === 137)
     return "Nothing in its log explains it: a SIGKILL with no error usually comes from the kernel's out-of-memory killer (see dmesg), so try a smaller model or a runner with more memory.";
   if (exit.code === 0)
@@ -590,11 +636,6 @@ function originOf(url: string, base?: string): string | undefined {
   return URL.canParse(url, base) ? new URL(url, base).origin : undefined;
 }
 
-export function oneLine(text: string, max: number): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
-  return flat.length > max ? flat.slice(0, max - 1) + '…' : flat;
-}
-
-function modelOf(ev: AttemptEvidence): string {
-  return ev.model ? `"${ev.model}"` : 'the model';
+function modelOf(ev: AttemptEvidence): Text {
+  return ev.model ? text`"${ev.model}"` : ours('the model');
 }

@@ -26,7 +26,6 @@ import {
 } from '../servers/litellm-backends.js';
 import { createProber, type Prober, type ProbeRequest } from '../net/probe.js';
 import { proxyWarnings } from '../net/proxy-env.js';
-import type { Redactor } from '../redact.js';
 import { detectServer, PROFILES, type ServerProfile } from '../servers/index.js';
 import type { EvidenceSources } from '../evidence/sources.js';
 import type {
@@ -39,6 +38,7 @@ import type {
   Stage,
 } from '../types.js';
 import { Waker } from './waker.js';
+import { keepChars, ours, text } from '../text.js';
 
 export interface Progress {
   endpoint: string;
@@ -47,7 +47,6 @@ export interface Progress {
 
 export interface PreflightDeps {
   env: Record<string, string | undefined>;
-  redact: Redactor;
   /** Aborts the wait (job cancelled, Ctrl-C). */
   signal?: AbortSignal;
   onProgress?: (progress: Progress) => void;
@@ -71,7 +70,7 @@ export async function preflight(config: Config, deps: PreflightDeps): Promise<Pr
     shared.push({
       kind: 'note',
       atMs: 0,
-      text: `${hostPort} already accepted connections before the start command ran: another process (often a server from an earlier step) holds the port.`,
+      text: text`${hostPort} already accepted connections before the start command ran: another process (often a server from an earlier step) holds the port.`,
     });
   }
   const unsubscribe = deps.sources?.subscribe(
@@ -142,7 +141,6 @@ async function checkEndpoint(
   let detectTried = false;
   let served: string[] | undefined;
   const requiredModels = endpoint.models.length > 0 ? endpoint.models : config.models;
-  const redact = run.redact;
 
   const record = (ev: Evidence) => {
     // Bounded: a long wait keeps the first attempts (how it started) and the most recent ones.
@@ -192,25 +190,18 @@ async function checkEndpoint(
         json = undefined;
       }
     }
-    const shown: ProbeResult =
+    // The timeline keeps what the server said raw, within bounds: the edge redacts it (report/present.ts).
+    const kept: ProbeResult =
       raw.kind === 'http'
-        ? {
-            ...raw,
-            body: redact(raw.body.slice(0, EVIDENCE_BODY_CHARS)),
-            // Header values are the server's text too (a Location can carry a token, a Server header anything).
-            headers: Object.fromEntries(
-              Object.entries(pickHeaders(raw.headers)).map(([name, value]) => [name, redact(value)]),
-            ),
-          }
-        : { ...raw, message: redact(raw.message) };
-    if (shown.viaProxy) shown.viaProxy = redact(shown.viaProxy);
+        ? { ...raw, body: keepChars(raw.body, EVIDENCE_BODY_CHARS), headers: pickHeaders(raw.headers) }
+        : raw;
     const evidence: Extract<Evidence, { kind: 'attempt' }> = {
       kind: 'attempt',
       atMs: at(),
       stage,
       method: options.method ?? 'GET',
-      url: redact(`${endpoint.root}${path}`),
-      result: shown,
+      url: `${endpoint.root}${path}`,
+      result: kept,
     };
     record(evidence);
     return json === undefined ? { result: raw, evidence } : { result: raw, json, evidence };
@@ -220,7 +211,7 @@ async function checkEndpoint(
     const ctx: DiagnoseContext = {
       host: endpoint.host,
       port: endpoint.port,
-      root: redact(endpoint.root),
+      root: endpoint.root,
       kind,
       requiredModels,
       apiKeyGiven: Boolean(config.apiKey || endpoint.basicAuth),
@@ -261,7 +252,9 @@ async function checkEndpoint(
       list.evidence.problem = parsed.problem;
       return false;
     }
-    served = parsed.ids.map(redact);
+    // Raw ids: a required model is matched against what the server really serves. (Redacting first turned a
+    // ready server into model-not-found whenever the api-key was part of a model id.)
+    served = parsed.ids;
     // A well-formed model list with no known fingerprint is still an OpenAI-compatible server: say so rather
     // than "unknown" (an empty list carries no fingerprint, so it proves nothing either way).
     if (!kind && served.length > 0) kind = 'openai';
@@ -333,10 +326,8 @@ async function checkEndpoint(
           record({
             kind: 'pull',
             atMs: at(),
-            model: redact(model),
+            model,
             ...u,
-            status: redact(u.status),
-            ...(u.error !== undefined ? { error: redact(u.error) } : {}),
           }),
         now: run.now,
         timeLeftMs: () => run.deadline - run.now(),
@@ -415,12 +406,12 @@ async function checkEndpoint(
         record({
           kind: 'backend',
           atMs: at(),
-          model: redact(b.model),
+          model: b.model,
           healthy: b.healthy,
-          ...(b.error !== undefined ? { error: redact(b.error) } : {}),
+          ...(b.error !== undefined ? { error: b.error } : {}),
         });
       if (verdict.omitted > 0)
-        record({ kind: 'note', atMs: at(), text: `${verdict.omitted} more backends not shown` });
+        record({ kind: 'note', atMs: at(), text: text`${verdict.omitted} more backends not shown` });
     }
     if (verdict.kind !== 'report' || verdict.backends.some((b) => !b.healthy)) {
       ready = false;
@@ -453,7 +444,7 @@ async function checkEndpoint(
   }
 
   const result: EndpointResult = {
-    baseUrl: redact(endpoint.apiBase),
+    baseUrl: endpoint.apiBase,
     ready,
     server: kind ?? 'unknown',
     models: served ?? [],
@@ -461,13 +452,13 @@ async function checkEndpoint(
     elapsedMs: at(),
     timeline: timeline(),
   };
-  if (serverVersion) result.serverVersion = redact(serverVersion);
+  if (serverVersion) result.serverVersion = serverVersion;
   if (!ready && finding) result.finding = finding;
   if (!ready && !finding) {
     result.finding = settle(timeline(), context(true)) ?? {
       cause: 'no-response',
-      summary: `No verdict for ${redact(endpoint.root)} within the deadline.`,
-      hint: 'Raise timeout.',
+      summary: text`No verdict for ${endpoint.root} within the deadline.`,
+      hint: ours('Raise timeout.'),
       evidence: [],
     };
   }
@@ -490,16 +481,16 @@ async function checkEndpoint(
       maxBodyBytes: SMOKE_BODY_MAX_BYTES,
       timeoutMs: remaining,
     });
-    res.evidence.model = redact(model);
+    res.evidence.model = model;
     const totalMs = Math.round(run.now() - started);
     const r = res.result;
     if (r.kind !== 'http' || r.status < 200 || r.status >= 300) return { model, ok: false, totalMs };
-    const text = completionText(r.body);
-    if (text === undefined) {
+    const completion = completionText(r.body);
+    if (completion === undefined) {
       res.evidence.problem = 'the answer holds no completion (no "choices")';
       return { model, ok: false, totalMs };
     }
-    const out: SmokeResult = { model, ok: true, totalMs, text: redact(text) };
+    const out: SmokeResult = { model, ok: true, totalMs, text: completion };
     if (r.firstChunkMs !== undefined) out.ttftMs = r.firstChunkMs;
     return out;
   }
@@ -560,9 +551,9 @@ const KEPT_HEADERS = [
 function pickHeaders(headers: Record<string, string>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const name of KEPT_HEADERS)
-    if (headers[name] !== undefined) out[name] = headers[name].slice(0, HEADER_EVIDENCE_MAX_CHARS);
+    if (headers[name] !== undefined) out[name] = keepChars(headers[name], HEADER_EVIDENCE_MAX_CHARS);
   for (const name of Object.keys(headers))
-    if (name.startsWith('x-litellm-')) out[name] = headers[name]!.slice(0, HEADER_EVIDENCE_MAX_CHARS);
+    if (name.startsWith('x-litellm-')) out[name] = keepChars(headers[name]!, HEADER_EVIDENCE_MAX_CHARS);
   return out;
 }
 

@@ -1,7 +1,7 @@
 import type { Config } from '../config/schema.js';
 import { preflight } from './preflight.js';
 import { secretsOf } from '../config/secrets.js';
-import { createRedactor, type Redactor } from '../redact.js';
+import { ours, text } from '../text.js';
 import type { Reporter } from '../report/reporter.js';
 import { startSources } from '../evidence/sources.js';
 import { isLoopbackHost } from '../net/hosts.js';
@@ -24,28 +24,28 @@ export async function runPreflight(
   reporter: Reporter,
   options: RunOptions,
 ): Promise<PreflightResult> {
-  const redact: Redactor = createRedactor(secretsOf(config));
   reporter.maskSecrets(secretsOf(config));
   const targets = config.endpoints.map((e) => e.apiBase).join(', ');
   const now = () => performance.now();
   const busyBeforeStart = config.start ? await portsAlreadyTaken(config) : [];
   const sources =
     config.start || config.logFile || config.container
-      ? startSources(config, { env: options.env, redact, now })
+      ? startSources(config, { env: options.env, now })
       : undefined;
   if (sources?.startedPid !== undefined) reporter.serverStarted(sources.startedPid, sources.logFile);
   // The log path goes out first thing, so it is in the job log even if the step is cancelled or killed.
   reporter.begin(
-    `${options.demo ? '[demo] ' : ''}Waiting up to ${Math.round(config.timeoutMs / 1000)} s for ${targets}` +
-      (config.models.length ? ` to serve ${config.models.join(', ')}` : '') +
-      (config.start
-        ? ` (starting: ${config.start}${sources?.logFile ? `; its output goes to ${sources.logFile}` : ''})`
-        : ''),
+    text`${ours(options.demo ? '[demo] ' : '')}Waiting up to ${Math.round(config.timeoutMs / 1000)} s for ${targets}${
+      config.models.length ? text` to serve ${config.models.join(', ')}` : text``
+    }${
+      config.start
+        ? text` (starting: ${config.start}${sources?.logFile ? text`; its output goes to ${sources.logFile}` : text``})`
+        : text``
+    }`,
   );
   try {
     const deps = {
       env: options.env,
-      redact,
       now,
       onProgress: (p: Parameters<Reporter['progress']>[0]) => reporter.progress(p),
       ...(options.signal ? { signal: options.signal } : {}),

@@ -7,6 +7,7 @@ import { LOG_LINES_QUOTED, LOG_TAIL_BYTES } from '../limits.js';
 import { cleanLogLine } from '../evidence/log-reader.js';
 import { createRedactor } from '../redact.js';
 import { printLogTails } from '../report/runner/log-tails.js';
+import { shownLogLine } from '../report/text.js';
 import { STATE } from '../report/runner/state.js';
 import { stopProcessGroup } from '../process/process-group.js';
 
@@ -33,7 +34,7 @@ export async function runPost(env: Record<string, string | undefined>): Promise<
     if (logFile) {
       const redact = createRedactor(actionInputSecrets(env));
       const lines = logTail(readTail(logFile))
-        .map((l) => cleanLogLine(l, redact))
+        .map((l) => shownLogLine(cleanLogLine(l), redact))
         .filter((l) => l.trim() !== '')
         .slice(-LOG_LINES_QUOTED);
       // Collapsed, so it costs nothing when the job passed and is one click away when a test failed; inside

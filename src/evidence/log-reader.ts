@@ -1,6 +1,6 @@
 import type { ServerKind } from '../causes.js';
-import { LOG_LINE_MAX_CHARS, LOG_RING_LINES } from '../limits.js';
-import type { Redactor } from '../redact.js';
+import { LOG_LINE_KEEP_CHARS, LOG_RING_LINES } from '../limits.js';
+import { keepChars } from '../text.js';
 import { matchLogLine, readyLogMatches } from '../servers/index.js';
 import type { Evidence } from '../types.js';
 
@@ -14,7 +14,7 @@ export const LOG_EVIDENCE_MAX_LINES = 50;
  */
 export const GENERIC_LINE_GRACE_MS = 1_500;
 /** A writer that never prints a newline must not grow the pending buffer without bound. */
-const PARTIAL_LINE_MAX_CHARS = LOG_LINE_MAX_CHARS * 4;
+const PARTIAL_LINE_MAX_CHARS = LOG_LINE_KEEP_CHARS * 2;
 
 // CSI (colours, cursor moves), OSC (titles, hyperlinks; ended by BEL or ST) and the other two-byte escapes.
 // oxlint-disable-next-line no-control-regex -- matching control characters is the point
@@ -24,29 +24,19 @@ const ANSI = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-
 const CONTROL = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/g;
 
 /**
- * One raw log line made presentable: terminal escapes stripped, only the last frame of a carriage-return
- * progress bar kept, secrets masked (before the cut, so a secret is never half-shown), length capped.
- * Workflow commands are left as they are: see `defangCommands` for text shown outside ::stop-commands::.
+ * One raw log line made readable, still raw: terminal escapes stripped, only the last frame of a carriage-return
+ * progress bar kept, control characters gone, length bounded with a cut mark (text.ts keepChars). Secrets are
+ * left in: signatures match the server's own words, and the edge redacts before it cuts to display length
+ * (report/text.ts shownLogLine).
  */
-export function cleanLogLine(raw: string, redact: Redactor): string {
+export function cleanLogLine(raw: string): string {
   const withoutAnsi = raw.replace(ANSI, '');
   const lastFrame =
     withoutAnsi
       .split('\r')
       .filter((part) => part.trim() !== '')
       .at(-1) ?? '';
-  const masked = redact(lastFrame.replace(CONTROL, '').trimEnd());
-  return masked.length > LOG_LINE_MAX_CHARS ? masked.slice(0, LOG_LINE_MAX_CHARS) + '…' : masked;
-}
-
-/**
- * The runner executes a line that starts with `::` (after spaces) and reads `##[` anywhere in a line, on
- * stdout and stderr alike. A server's log line quoted in an annotation, a progress line or the CLI's output
- * (a `run:` step is read the same way) must not become a command: a zero-width space breaks both markers
- * without changing what a reader sees.
- */
-export function defangCommands(line: string): string {
-  return line.replace(/^(\s*):(?=:)/, '$1:\u200b').replace(/##\[/g, '#\u200b#[');
+  return keepChars(lastFrame.replace(CONTROL, '').trimEnd(), LOG_LINE_KEEP_CHARS);
 }
 
 /**
@@ -68,7 +58,6 @@ export class LogReader {
   constructor(
     private readonly source: string,
     private readonly kind: ServerKind | undefined,
-    private readonly redact: Redactor,
     private readonly emit: (ev: Evidence) => void,
     private readonly onReady: () => void,
     private readonly at: () => number,
@@ -109,7 +98,7 @@ export class LogReader {
   }
 
   private line(raw: string): void {
-    const line = defangCommands(cleanLogLine(raw, this.redact));
+    const line = cleanLogLine(raw);
     if (line.trim() === '') return;
     this.ring.push(line);
     if (this.ring.length > LOG_RING_LINES) this.ring.shift();

@@ -7,7 +7,7 @@ import type { ServerKind } from '../causes.js';
 import type { Config } from '../config/schema.js';
 import { LOG_RING_LINES, LOG_TAIL_BYTES } from '../limits.js';
 import { LogReader } from './log-reader.js';
-import type { Redactor } from '../redact.js';
+import { plainText, text, type Text } from '../text.js';
 import { groupAlive, groupMembers } from '../process/process-group.js';
 import type { Evidence } from '../types.js';
 
@@ -41,7 +41,6 @@ export interface EvidenceSources {
 
 export interface SupervisorDeps {
   env: Record<string, string | undefined>;
-  redact: Redactor;
   now: () => number;
   /** Where to put the server log: RUNNER_TEMP on a runner. */
   tempDir?: string;
@@ -92,14 +91,14 @@ export function startSources(config: Config, deps: SupervisorDeps): EvidenceSour
 
   if (config.logFile) {
     const path = config.logFile;
-    const reader = new LogReader(path, watch.kind, deps.redact, watch.emit, watch.ready, watch.at);
+    const reader = new LogReader(path, watch.kind, watch.emit, watch.ready, watch.at);
     readers.push({ source: path, reader });
     const tailer = tailFile(path, reader, 'tail', deps.pollMs ?? FILE_POLL_MS);
     if (!tailer.exists()) {
       watch.emit({
         kind: 'note',
         atMs: watch.at(),
-        text: `log-file ${path} does not exist (yet); it is read as soon as it appears`,
+        text: text`log-file ${path} does not exist (yet); it is read as soon as it appears`,
       });
     }
     stops.push(tailer.stop);
@@ -166,7 +165,7 @@ function openLogFile(dirs: string[]): { path: string; fd: number } | { error: st
  */
 function startCommand(command: string, w: Watch) {
   const { deps } = w;
-  const reader = new LogReader('server log', w.kind, deps.redact, w.emit, w.ready, w.at);
+  const reader = new LogReader('server log', w.kind, w.emit, w.ready, w.at);
   const dirs = [deps.tempDir ?? deps.env.RUNNER_TEMP, tmpdir()].filter((d): d is string => !!d);
   const opened = openLogFile(dirs);
   if ('error' in opened) {
@@ -175,7 +174,7 @@ function startCommand(command: string, w: Watch) {
       atMs: w.at(),
       code: null,
       signal: null,
-      source: `start command (not started: cannot create its log file: ${deps.redact(opened.error)})`,
+      source: `start command (not started: cannot create its log file: ${opened.error})`,
     });
     return { reader, stop: () => {}, logFile: undefined, pid: undefined };
   }
@@ -194,7 +193,7 @@ function startCommand(command: string, w: Watch) {
       atMs: w.at(),
       code: null,
       signal: null,
-      source: `start command (not started: ${deps.redact(error instanceof Error ? error.message : String(error))})`,
+      source: `start command (not started: ${error instanceof Error ? error.message : String(error)})`,
     });
     return { reader, stop: () => {}, logFile, pid: undefined };
   }
@@ -213,7 +212,7 @@ function startCommand(command: string, w: Watch) {
     w.emit({ kind: 'exit', atMs: w.at(), code, signal, source });
   };
   child.on('error', (error) => {
-    ended(null, null, `start command (${deps.redact(error.message)})`);
+    ended(null, null, `start command (${error.message})`);
   });
   child.on('exit', (code, signal) => {
     // `server &`, or a launcher that forks the server and returns 0: the shell is gone but the server is
@@ -228,7 +227,7 @@ function startCommand(command: string, w: Watch) {
     w.emit({
       kind: 'note',
       atMs: w.at(),
-      text: `The start command returned (exit code 0) but the processes it started keep running${members?.length ? ` (pid ${members.slice(0, 5).join(', ')})` : ''}; watching them.`,
+      text: text`The start command returned (exit code 0) but the processes it started keep running${members?.length ? text` (pid ${members.slice(0, 5).join(', ')})` : text``}; watching them.`,
     });
     groupTimer = setInterval(() => {
       if (groupAlive(pid)) return;
@@ -414,7 +413,7 @@ function watchContainer(id: string, w: Watch) {
   const { deps } = w;
   const shortId = /^[0-9a-f]{64}$/i.test(id) ? id.slice(0, 12) : id;
   const source = `container ${shortId}`;
-  const reader = new LogReader(source, w.kind, deps.redact, w.emit, w.ready, w.at);
+  const reader = new LogReader(source, w.kind, w.emit, w.ready, w.at);
   const env = deps.env;
   let stopped = false;
   let busy = false;
@@ -424,12 +423,13 @@ function watchContainer(id: string, w: Watch) {
   let linesAtSince = new Set<string>();
   let stateErrorRead = '';
 
-  const noteOnce = (text: string) => {
-    if (notesShown.has(text)) return;
-    notesShown.add(text);
-    w.emit({ kind: 'note', atMs: w.at(), text: deps.redact(text) });
+  const noteOnce = (note: Text) => {
+    const key = plainText(note);
+    if (notesShown.has(key)) return;
+    notesShown.add(key);
+    w.emit({ kind: 'note', atMs: w.at(), text: note });
   };
-  const firstLine = (text: string) => text.trim().split('\n')[0]?.trim() ?? '';
+  const firstLine = (output: string) => output.trim().split('\n')[0]?.trim() ?? '';
   const failure = (r: DockerResult, what: string) =>
     r.timedOut
       ? `docker ${what} gave no answer within ${DOCKER_CALL_TIMEOUT_MS / 1000} s`
@@ -442,7 +442,7 @@ function watchContainer(id: string, w: Watch) {
     const r = await runDocker([...args, '--', id], env);
     if (r.code !== 0) {
       // e.g. a logging driver that cannot be read back ("configured logging driver does not support reading").
-      noteOnce(`cannot read the logs of container ${shortId}: ${failure(r, 'logs')}`);
+      noteOnce(text`cannot read the logs of container ${shortId}: ${failure(r, 'logs')}`);
       return;
     }
     const entries = [
@@ -469,25 +469,25 @@ function watchContainer(id: string, w: Watch) {
       if (inspect.spawnError) {
         noteOnce(
           inspect.spawnError === 'ENOENT'
-            ? `docker CLI not found on PATH: the state and logs of container ${shortId} cannot be read.`
-            : `cannot run the docker CLI (${inspect.spawnError}): the state and logs of container ${shortId} cannot be read.`,
+            ? text`docker CLI not found on PATH: the state and logs of container ${shortId} cannot be read.`
+            : text`cannot run the docker CLI (${inspect.spawnError}): the state and logs of container ${shortId} cannot be read.`,
         );
         stop();
         return;
       }
       if (inspect.code !== 0) {
-        const text = failure(inspect, 'container inspect');
-        if (/No such (container|object)/i.test(text)) {
+        const said = failure(inspect, 'container inspect');
+        if (/No such (container|object)/i.test(said)) {
           report({
             status: 'missing',
             exitCode: null,
             oomKilled: false,
             restartCount: 0,
             health: null,
-            error: text,
+            error: said,
           });
         } else {
-          noteOnce(`cannot read container ${shortId}: ${text}`);
+          noteOnce(text`cannot read container ${shortId}: ${said}`);
         }
         return;
       }
@@ -496,7 +496,7 @@ function watchContainer(id: string, w: Watch) {
         const parsed: unknown = JSON.parse(inspect.stdout);
         state = ((Array.isArray(parsed) ? parsed[0] : parsed) ?? {}) as InspectedContainer;
       } catch {
-        noteOnce(`cannot read container ${shortId}: docker container inspect printed no JSON`);
+        noteOnce(text`cannot read container ${shortId}: docker container inspect printed no JSON`);
         return;
       }
       // Logs before state: when the container has died its last lines hold the cause, and a line that names
@@ -531,7 +531,7 @@ function watchContainer(id: string, w: Watch) {
       id: shortId,
       ...state,
     };
-    if (state.error !== undefined) ev.error = deps.redact(state.error);
+    if (state.error !== undefined) ev.error = state.error;
     w.emit(ev);
   };
 

@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import type { EndpointSpec } from '../config/endpoints.js';
+import { text, type Text } from '../text.js';
 import { isLoopbackHost, unbracket } from './hosts.js';
 
 /**
@@ -114,17 +115,17 @@ export function noProxyCovers(host: string, noProxy: string): boolean {
 export function proxyWarnings(
   endpoints: readonly EndpointSpec[],
   env: Record<string, string | undefined>,
-): string[] {
+): Text[] {
   if (!PROXY_VARIABLES.some((name) => env[name])) return [];
   // An empty lower-case variable does not hide the upper-case one (Python's rule: `no_proxy or NO_PROXY`).
   const noProxy = env.no_proxy || env.NO_PROXY || '';
-  const warnings: string[] = [];
+  const warnings: Text[] = [];
   for (const endpoint of endpoints) {
     if (!isLoopbackHost(endpoint.host)) continue;
     // The same matcher our own requests use, so the warning and the routing agree.
     if (!noProxyMatches(new URL(endpoint.root), noProxy)) {
       warnings.push(
-        `A proxy variable is set and NO_PROXY does not list ${endpoint.host}: Python (httpx, requests) and curl clients in your tests will send requests for ${endpoint.root} to the proxy. Set NO_PROXY=localhost,127.0.0.1,::1.`,
+        text`A proxy variable is set and NO_PROXY does not list ${endpoint.host}: Python (httpx, requests) and curl clients in your tests will send requests for ${endpoint.root} to the proxy. Set NO_PROXY=localhost,127.0.0.1,::1.`,
       );
     }
   }

@@ -3,12 +3,15 @@ import * as core from './runner/runner-commands.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { InputProblem } from '../config/schema.js';
-import { keepVocabulary, redactDeep, type Redactor } from '../redact.js';
+import type { Redactor } from '../redact.js';
+import { text } from '../text.js';
 import type { StepLocation } from './workflow-locate.js';
 import { STATE } from './runner/state.js';
-import { renderRedactedSummary } from './markdown.js';
+import { renderSummary } from './markdown.js';
+import { presentEvidence, presentExtras, presentResult, presentText } from './present.js';
 import { ProgressLines } from './progress-line.js';
-import { describeProblem, inertLine, type Reporter } from './reporter.js';
+import { describeProblem, type Reporter } from './reporter.js';
+import { inertLine } from './text.js';
 import { printLogTails } from './runner/log-tails.js';
 import {
   MAX_ERROR_ANNOTATIONS,
@@ -45,21 +48,21 @@ export function createActionsReporter(
       }
     },
     begin(description) {
-      core.info(inertLine(redact()(description)));
+      core.info(inertLine(presentText(description, redact())));
     },
     serverStarted(pid, logFile) {
       core.saveState(STATE.serverPid, String(pid));
       if (logFile) core.saveState(STATE.logFile, logFile);
     },
     progress(p) {
-      const line = lines.next(p);
-      if (line) core.info(inertLine(redact()(line)));
+      const line = lines.next(p.endpoint, presentEvidence(p.evidence, redact()));
+      if (line) core.info(inertLine(line));
     },
     async finish(rawResult, rawExtras) {
-      // Values are redacted one by one (see terminal.ts); lines that reach the log are made inert on top.
-      const result = redactDeep(rawResult, redact(), keepVocabulary);
-      const extras = redactDeep(rawExtras, redact(), keepVocabulary);
-      const r = (text: string) => inertLine(redact()(text));
+      // Presented once at the edge (present.ts); lines that reach the log are made inert on top.
+      const result = presentResult(rawResult, redact());
+      const extras = presentExtras(rawExtras, redact());
+      const r = inertLine;
       const first = result.endpoints[0];
       core.setOutput('ready', String(result.ready));
       core.setOutput('cause', result.ready ? '' : (result.finding?.cause ?? ''));
@@ -110,18 +113,15 @@ export function createActionsReporter(
       if (!result.ready) printLogTails(extras.tails);
       if (env.GITHUB_STEP_SUMMARY) {
         try {
-          await core.summary
-            .addRaw(fitSummary(renderRedactedSummary(rawResult, rawExtras, redact())))
-            .write();
+          await core.summary.addRaw(fitSummary(renderSummary(result, extras))).write();
         } catch (error) {
           core.warning(`Could not write the job summary: ${r(String(error))}`);
         }
       }
     },
     async rejectInput(problems: InputProblem[]) {
-      const r = redact();
       // The runner keeps 10 errors per step: fold any beyond the bound into the last one.
-      const lines = problems.map((p) => inertLine(r(describeProblem(p, 'action', r))));
+      const lines = problems.map((p) => inertLine(presentText(describeProblem(p, 'action'), redact())));
       const shown = lines.slice(0, MAX_ERROR_ANNOTATIONS - 1);
       if (lines.length >= MAX_ERROR_ANNOTATIONS) shown.push(lines.slice(MAX_ERROR_ANNOTATIONS - 1).join(' '));
       const props = await annotationProps('invalid-input');
@@ -131,11 +131,13 @@ export function createActionsReporter(
     },
     internalError(error) {
       // The stack only at debug level: it helps a bug report, and it is noise in an ordinary log.
-      core.debug(redact()(error instanceof Error && error.stack ? error.stack : String(error)));
+      const stack = error instanceof Error && error.stack ? error.stack : String(error);
+      core.debug(presentText(text`${stack}`, redact()));
       core.error(
         inertLine(
-          redact()(
-            `Internal error in llm-preflight: ${error instanceof Error ? error.message : String(error)}. Please report it.`,
+          presentText(
+            text`Internal error in llm-preflight: ${error instanceof Error ? error.message : String(error)}. Please report it.`,
+            redact(),
           ),
         ),
         { title: 'internal-error' },

@@ -1,7 +1,7 @@
 import type { InputProblem } from '../config/schema.js';
-import { keepVocabulary, redactDeep, type Redactor } from '../redact.js';
-import type { PreflightResult } from '../types.js';
-import type { SummaryExtras } from './markdown.js';
+import type { Redactor } from '../redact.js';
+import { text } from '../text.js';
+import { presentExtras, presentResult, presentText, type ShownExtras, type ShownResult } from './present.js';
 import { describeProblem, type Reporter } from './reporter.js';
 
 export interface JsonReport {
@@ -23,7 +23,7 @@ export interface JsonReport {
   log_tail: Array<{ source: string; lines: string[] }>;
 }
 
-export function toJsonReport(result: PreflightResult, extras: SummaryExtras): JsonReport {
+export function toJsonReport(result: ShownResult, extras: ShownExtras): JsonReport {
   const first = result.endpoints[0];
   return {
     ready: result.ready,
@@ -67,10 +67,10 @@ export function createJsonReporter(
     serverStarted() {},
     async finish(result, extras) {
       // Every value is redacted on its own, so the document always parses and keeps its ids (keepVocabulary).
-      stdout.write(jsonLine(redactDeep(toJsonReport(result, extras), redact(), keepVocabulary)));
+      stdout.write(jsonLine(toJsonReport(presentResult(result, redact()), presentExtras(extras, redact()))));
     },
     rejectInput(problems: InputProblem[]) {
-      const messages = problems.map((p) => redact()(describeProblem(p, 'cli', redact())));
+      const messages = problems.map((p) => presentText(describeProblem(p, 'cli'), redact()));
       stdout.write(
         jsonLine({
           ready: false,
@@ -82,9 +82,10 @@ export function createJsonReporter(
     },
     internalError(error) {
       stderr.write(
-        redact()(
-          `llm-preflight: internal error: ${error instanceof Error ? error.message : String(error)}\n`,
-        ),
+        presentText(
+          text`llm-preflight: internal error: ${error instanceof Error ? error.message : String(error)}`,
+          redact(),
+        ) + '\n',
       );
       stdout.write(jsonLine({ ready: false, cause: 'internal-error' }));
     },

@@ -1,9 +1,16 @@
 import { formatDuration } from '../config/duration.js';
-import { oneLine } from '../diagnose/diagnose.js';
+import type { PreflightResult } from '../types.js';
 import { LOG_LINES_QUOTED, SUMMARY_MAX_BYTES, TIMELINE_MAX_ROWS } from '../limits.js';
-import { formatBytes } from '../servers/ollama-pull.js';
-import { keepVocabulary, redactDeep, safetyNet, type Redactor } from '../redact.js';
-import type { EndpointResult, Evidence, PreflightResult } from '../types.js';
+import { describePullFailure, formatBytes } from '../servers/ollama-pull.js';
+import type { Redactor } from '../redact.js';
+import { oneLine, plainText } from '../text.js';
+import {
+  presentExtras,
+  presentResult,
+  type ShownEvidence,
+  type ShownExtras,
+  type ShownResult,
+} from './present.js';
 
 /**
  * Text from servers and users goes into Markdown as text, never as markup: no links, no HTML, no table breaks,
@@ -53,7 +60,7 @@ export interface TimelineRow {
 }
 
 /** Folds repeated identical outcomes into one row ("refused ×412 from 0.1 s to 41.2 s"). */
-export function timelineRows(timeline: readonly Evidence[]): TimelineRow[] {
+export function timelineRows(timeline: readonly ShownEvidence[]): TimelineRow[] {
   const rows: TimelineRow[] = [];
   for (const ev of timeline) {
     const { what, result } = describe(ev);
@@ -82,7 +89,7 @@ export function timelineRows(timeline: readonly Evidence[]): TimelineRow[] {
   ];
 }
 
-export function describe(ev: Evidence): { what: string; result: string } {
+export function describe(ev: ShownEvidence): { what: string; result: string } {
   switch (ev.kind) {
     case 'attempt': {
       const path = safePath(ev.url);
@@ -120,7 +127,9 @@ export function describe(ev: Evidence): { what: string; result: string } {
       };
     case 'pull': {
       const what = `pull ${ev.model}`;
-      if (ev.error !== undefined) return { what, result: `failed: ${oneLine(ev.error, 120)}` };
+      // Its values were redacted on the way out (present.ts); the sentence around them is ours.
+      if (ev.failure !== undefined)
+        return { what, result: `failed: ${oneLine(plainText(describePullFailure(ev.failure, ev)), 120)}` };
       if (ev.percent === undefined) return { what, result: oneLine(ev.status, 80) };
       const phase = ev.status.startsWith('pulling ') ? '' : ` (${oneLine(ev.status, 40)})`;
       return { what, result: `${ev.percent}% of ${formatBytes(ev.totalBytes ?? 0)}${phase}` };
@@ -133,7 +142,7 @@ export function describe(ev: Evidence): { what: string; result: string } {
 }
 
 /** What `pull` and `deep` did for an endpoint, in a sentence each: the timeline has the details. */
-export function endpointNotes(e: EndpointResult): string[] {
+export function endpointNotes(e: ShownResult['endpoints'][number]): string[] {
   const notes: string[] = [];
   for (const ev of e.timeline) {
     if (ev.kind === 'pull' && ev.status === 'success')
@@ -170,7 +179,7 @@ export interface SummaryExtras {
  * The job summary. Pure: the Actions reporter writes it, tests read it. Built from sections so that, over the
  * size bound, whole sections are left out (last ones first) and no code fence or <details> is left open.
  */
-export function renderSummary(result: PreflightResult, extras: SummaryExtras): string {
+export function renderSummary(result: ShownResult, extras: ShownExtras): string {
   const head: string[] = [];
   if (result.demo)
     head.push('> [!NOTE]\n> This is a demo run of llm-preflight against a demo server it started itself.\n');
@@ -277,27 +286,20 @@ export function renderSummary(result: PreflightResult, extras: SummaryExtras): s
   return text + '\n';
 }
 
-/**
- * The summary as the Actions reporter writes it: every value redacted on its own (so a short key that is an
- * ordinary word cannot break `<details open>`), then the safety net over the finished text.
- */
+/** The summary as the Actions reporter writes it: the result presented at the edge (present.ts), then rendered. */
 export function renderRedactedSummary(
   result: PreflightResult,
   extras: SummaryExtras,
   redact: Redactor,
 ): string {
-  const text = renderSummary(
-    redactDeep(result, redact, keepVocabulary),
-    redactDeep(extras, redact, keepVocabulary),
-  );
-  return safetyNet(redact)(text);
+  return renderSummary(presentResult(result, redact), presentExtras(extras, redact));
 }
 
 const SUMMARY_CUT_NOTE = '… (summary cut to stay under the size limit)';
 /** Room for the note and the few characters around it. */
 const SUMMARY_CUT_NOTE_BYTES = Buffer.byteLength(SUMMARY_CUT_NOTE) + 40;
 
-function endpointRow(e: EndpointResult): string {
+function endpointRow(e: ShownResult['endpoints'][number]): string {
   const models = e.models.length
     ? code(e.models.slice(0, 5).join(', ') + (e.models.length > 5 ? ` … (${e.models.length})` : ''))
     : '—';

@@ -1,5 +1,5 @@
-import type { Progress } from '../engine/preflight.js';
 import { describe, formatAt } from './markdown.js';
+import type { ShownEvidence } from './present.js';
 
 /**
  * Turns the stream of evidence into lines worth printing: one when the outcome changes, not one per attempt,
@@ -8,12 +8,13 @@ import { describe, formatAt } from './markdown.js';
 export class ProgressLines {
   private last = new Map<string, string>();
 
-  next(p: Progress): string | undefined {
-    const { what, result } = describe(p.evidence);
-    const key = p.endpoint + ' ' + what;
+  /** `evidence` as it leaves the process (present.ts): the line is printed as it is. */
+  next(endpoint: string, evidence: ShownEvidence): string | undefined {
+    const { what, result } = describe(evidence);
+    const key = endpoint + ' ' + what;
     const state = result.replace(/\d+(\.\d+)? ?m?s\b/g, '');
     if (this.last.get(key) === state) return undefined;
     this.last.set(key, state);
-    return `[${formatAt(p.evidence.atMs)}] ${what}: ${result}`;
+    return `[${formatAt(evidence.atMs)}] ${what}: ${result}`;
   }
 }

@@ -1,11 +1,14 @@
 import { formatDuration } from '../config/duration.js';
 import type { InputProblem } from '../config/schema.js';
 import { STATUS_LINE_MAX_CHARS, TERMINAL_LINES_QUOTED } from '../limits.js';
-import { keepVocabulary, redactDeep, safetyNet, type Redactor } from '../redact.js';
+import type { Redactor } from '../redact.js';
+import { text } from '../text.js';
 import type { PreflightResult } from '../types.js';
 import { describe, endpointNotes, formatAt, timelineRows, type SummaryExtras } from './markdown.js';
+import { presentEvidence, presentExtras, presentResult, presentText } from './present.js';
 import { ProgressLines } from './progress-line.js';
-import { describeProblem, inertLine, type Reporter } from './reporter.js';
+import { describeProblem, type Reporter } from './reporter.js';
+import { inertLine } from './text.js';
 
 /**
  * Each print is one line: a line break in a server's text must not forge a line of ours ("✔ ready"), and the
@@ -31,29 +34,30 @@ export function createTerminalReporter(
     if (statusShown) stream.write('\r\x1b[2K');
     statusShown = false;
   };
-  /** A line that is all text from elsewhere (a description, a progress line): every secret goes. */
-  const print = (text: string) => {
+  /** A line already presented at the edge (present.ts): printed as one inert line. */
+  const print = (line: string) => {
     clearStatus();
-    stream.write(oneLine(redact()(text)) + '\n');
+    stream.write(oneLine(line) + '\n');
   };
   return {
     maskSecrets() {
       // Nothing to register in a terminal: every line passes through the redactor instead.
     },
     begin(description) {
-      if (!options.quiet) print(description);
+      if (!options.quiet) print(presentText(description, redact()));
     },
     serverStarted() {
       // The begin line already names the log file; the CLI leaves the server running, as documented.
     },
     progress(p) {
       if (options.quiet) return;
-      const line = lines.next(p);
+      const evidence = presentEvidence(p.evidence, redact());
+      const line = lines.next(p.endpoint, evidence);
       if (line) print(line);
       else if (tty) {
-        const { what, result } = describe(p.evidence);
+        const { what, result } = describe(evidence);
         clearStatus();
-        const status = oneLine(redact()(`  … ${formatAt(p.evidence.atMs)} ${what}: ${result}`));
+        const status = oneLine(`  … ${formatAt(evidence.atMs)} ${what}: ${result}`);
         stream.write(status.slice(0, STATUS_LINE_MAX_CHARS));
         statusShown = true;
       }
@@ -61,15 +65,10 @@ export function createTerminalReporter(
     async finish(rawResult: PreflightResult, rawExtras: SummaryExtras) {
       clearStatus();
       // Redact the values, not the finished lines: a short key that is an ordinary word ("ollama") must not
-      // eat our own words; the safety net still takes long secrets out of the composed lines.
-      const result = redactDeep(rawResult, redact(), keepVocabulary);
-      const extras = redactDeep(rawExtras, redact(), keepVocabulary);
-      const net = safetyNet(redact());
-      /** A line of the final report, built from values already redacted one by one. */
-      const printReport = (text: string) => {
-        clearStatus();
-        stream.write(oneLine(net(text)) + '\n');
-      };
+      // eat our own words.
+      const result = presentResult(rawResult, redact());
+      const extras = presentExtras(rawExtras, redact());
+      const printReport = print;
       const timeline = () => {
         if (options.quiet) return;
         for (const e of result.endpoints) {
@@ -114,11 +113,15 @@ export function createTerminalReporter(
       }
     },
     rejectInput(problems: InputProblem[]) {
-      for (const p of problems) print(`llm-preflight: ${describeProblem(p, 'cli', redact())}`);
+      for (const p of problems)
+        print(presentText(text`llm-preflight: ${describeProblem(p, 'cli')}`, redact()));
     },
     internalError(error) {
       print(
-        `llm-preflight: internal error: ${error instanceof Error ? error.message : String(error)}. Please report it.`,
+        presentText(
+          text`llm-preflight: internal error: ${error instanceof Error ? error.message : String(error)}. Please report it.`,
+          redact(),
+        ),
       );
     },
   };

@@ -6,7 +6,8 @@
  * line `{"error":"pull model manifest: file does not exist"}` in a 200 stream, or a plain 4xx/5xx JSON error
  * before streaming starts (e.g. 400 "invalid model name").
  */
-import type { ProbeResult } from '../types.js';
+import { quote, text, type Text } from '../text.js';
+import type { ProbeResult, PullFailure } from '../types.js';
 
 /**
  * Bytes of stream one pull request may read. Ollama writes a ~170-byte progress line every 60 ms
@@ -33,7 +34,7 @@ export interface PullUpdate {
   percent?: number;
   completedBytes?: number;
   totalBytes?: number;
-  error?: string;
+  failure?: PullFailure;
 }
 
 export type PullLine =
@@ -84,7 +85,7 @@ export class PullTracker {
   private lastReportAt: number;
   private lastReportedPercent: number | undefined;
   succeeded = false;
-  error: string | undefined;
+  failure: PullFailure | undefined;
 
   constructor(
     private readonly report: (update: PullUpdate) => void,
@@ -129,19 +130,19 @@ export class PullTracker {
     this.buffer = '';
   }
 
-  /** Ends the pull with a failure of our own (deadline, connection lost), reported once. */
-  fail(message: string): void {
-    if (this.error !== undefined || this.succeeded) return;
-    this.error = message;
-    this.report(this.snapshot('failed', message));
+  /** Ends the pull with a failure (the server's error line, the deadline, a lost connection), reported once. */
+  fail(failure: PullFailure): void {
+    if (this.failure !== undefined || this.succeeded) return;
+    this.failure = failure;
+    this.report(this.snapshot('failed', failure));
   }
 
   private line(text: string): void {
-    if (this.error !== undefined || this.succeeded) return;
+    if (this.failure !== undefined || this.succeeded) return;
     const parsed = parsePullLine(text);
     if (!parsed) return;
     if (parsed.kind === 'error') {
-      this.fail(parsed.message);
+      this.fail({ reason: 'server-error', message: parsed.message });
       return;
     }
     if (parsed.digest !== undefined && parsed.total !== undefined && parsed.total > 0) {
@@ -167,7 +168,7 @@ export class PullTracker {
     this.report(this.snapshot(status));
   }
 
-  private snapshot(status: string, error?: string): PullUpdate {
+  private snapshot(status: string, failure?: PullFailure): PullUpdate {
     this.lastReportAt = this.now();
     const update: PullUpdate = { status };
     const percent = this.percent;
@@ -177,7 +178,7 @@ export class PullTracker {
       update.completedBytes = this.completedBytes;
       update.totalBytes = this.totalBytes;
     }
-    if (error !== undefined) update.error = error;
+    if (failure !== undefined) update.failure = failure;
     return update;
   }
 }
@@ -195,7 +196,7 @@ export interface PullDeps {
   maxStreamBytes?: number;
 }
 
-export type PullOutcome = { ok: true } | { ok: false; error: string };
+export type PullOutcome = { ok: true } | { ok: false; failure: PullFailure };
 
 /** Pulls one model through a running Ollama server. Never throws for server or network trouble. */
 export async function pullOllamaModel(model: string, deps: PullDeps): Promise<PullOutcome> {
@@ -210,7 +211,7 @@ export async function pullOllamaModel(model: string, deps: PullDeps): Promise<Pu
     );
     tracker.end();
     if (tracker.succeeded) return { ok: true };
-    if (tracker.error === undefined) {
+    if (tracker.failure === undefined) {
       const resumable =
         result.kind === 'http' &&
         result.status === 200 &&
@@ -219,27 +220,47 @@ export async function pullOllamaModel(model: string, deps: PullDeps): Promise<Pu
         deps.timeLeftMs() > 0 &&
         request < PULL_MAX_REQUESTS;
       if (resumable) continue;
-      tracker.fail(whyStopped(result, tracker));
+      tracker.fail(whyStopped(result));
     }
-    return { ok: false, error: tracker.error ?? 'the pull failed' };
+    return { ok: false, failure: tracker.failure ?? { reason: 'no-success' } };
   }
 }
 
-function whyStopped(result: ProbeResult, tracker: PullTracker): string {
-  const progress =
-    tracker.percent !== undefined
-      ? ` (${tracker.percent}% of ${formatBytes(tracker.totalBytes)} downloaded)`
-      : '';
+function whyStopped(result: ProbeResult): PullFailure {
   if (result.kind === 'error') {
-    if (result.code === 'TIMEOUT') return `the download did not finish before the deadline${progress}`;
-    if (result.code === 'ABORTED') return `the pull was abandoned${progress}`;
-    return `the connection failed during the pull: ${result.code}${progress}`;
+    if (result.code === 'TIMEOUT') return { reason: 'deadline' };
+    if (result.code === 'ABORTED') return { reason: 'abandoned' };
+    return { reason: 'connection', code: result.code };
   }
-  if (result.status !== 200) {
-    const excerpt = result.body.replace(/\s+/g, ' ').trim().slice(0, 200);
-    return `POST /api/pull answered HTTP ${result.status}${excerpt ? `: ${excerpt}` : ''}`;
+  if (result.status !== 200) return { reason: 'http', status: result.status, body: result.body };
+  return { reason: 'no-success' };
+}
+
+/** What a failed pull says, with how far the download got when the server gave sizes. */
+export function describePullFailure(
+  failure: PullFailure,
+  progress: { percent?: number; totalBytes?: number } = {},
+): Text {
+  const got =
+    progress.percent !== undefined
+      ? text` (${progress.percent}% of ${formatBytes(progress.totalBytes ?? 0)} downloaded)`
+      : text``;
+  switch (failure.reason) {
+    case 'server-error':
+      return text`${quote(failure.message, 300)}`;
+    case 'http':
+      return failure.body.trim()
+        ? text`POST /api/pull answered HTTP ${failure.status}: ${quote(failure.body, 200)}`
+        : text`POST /api/pull answered HTTP ${failure.status}`;
+    case 'deadline':
+      return text`the download did not finish before the deadline${got}`;
+    case 'abandoned':
+      return text`the pull was abandoned${got}`;
+    case 'connection':
+      return text`the connection failed during the pull: ${failure.code}${got}`;
+    case 'no-success':
+      return text`the pull stream ended without "success"${got}`;
   }
-  return `the pull stream ended without "success"${progress}`;
 }
 
 /** 1.3 GB, 387 B: decimal units, as Ollama prints sizes. */

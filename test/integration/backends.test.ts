@@ -9,9 +9,11 @@ import {
 import { preflight } from '../../src/engine/preflight.js';
 import { createRedactor } from '../../src/redact.js';
 import { toJsonReport } from '../../src/report/json.js';
-import { renderSummary } from '../../src/report/markdown.js';
+import { renderRedactedSummary } from '../../src/report/markdown.js';
 import type { Evidence } from '../../src/types.js';
 import { startFakeServer } from '../support/fake-server.js';
+import { plainText } from '../../src/text.js';
+import { presentResult } from '../../src/report/present.js';
 
 const MASTER_KEY = 'sk-master-key-for-tests-0123456789';
 
@@ -60,7 +62,9 @@ function config(raw: RawInputs): Config {
   return parsed.config;
 }
 
-const deps = () => ({ env: {}, redact: createRedactor([MASTER_KEY]) });
+const deps = () => ({ env: {} });
+/** The edge's redactor, as the action makes it from the inputs. */
+const redact = createRedactor([MASTER_KEY]);
 
 const backends = (timeline: Evidence[]) =>
   timeline.filter((e): e is Extract<Evidence, { kind: 'backend' }> => e.kind === 'backend');
@@ -77,11 +81,11 @@ describe('deep: true on a LiteLLM proxy', () => {
 
     expect(result.ready).toBe(false);
     expect(result.finding?.cause).toBe('backend-unhealthy');
-    expect(result.finding?.summary).toContain('1 of 2 backends fail');
-    expect(result.finding?.summary).toContain('ollama/llama3.2:1b at http://127.0.0.1:11434');
-    expect(result.finding?.summary).toContain('[Errno 111] Connection refused');
+    expect(plainText(result.finding?.summary)).toContain('1 of 2 backends fail');
+    expect(plainText(result.finding?.summary)).toContain('ollama/llama3.2:1b at http://127.0.0.1:11434');
+    expect(plainText(result.finding?.summary)).toContain('[Errno 111] Connection refused');
     // The traceback LiteLLM appends is not the reason; it stays out.
-    expect(result.finding?.summary).not.toContain('stack trace');
+    expect(plainText(result.finding?.summary)).not.toContain('stack trace');
     expect(result.finding?.evidence).toEqual([
       expect.objectContaining({
         kind: 'backend',
@@ -94,7 +98,7 @@ describe('deep: true on a LiteLLM proxy', () => {
     const asked = server.requests.filter((r) => r.path === '/health');
     expect(asked).toHaveLength(1);
     expect(asked[0]!.authorization).toBe(`Bearer ${MASTER_KEY}`);
-    const summary = renderSummary(result, { tails: [] });
+    const summary = renderRedactedSummary(result, { tails: [] }, redact);
     expect(summary).toContain('backend-unhealthy');
     expect(summary).toContain('ollama/llama3.2:1b');
   });
@@ -109,7 +113,7 @@ describe('deep: true on a LiteLLM proxy', () => {
     const result = await preflight(config({ 'base-url': server.url, deep: 'true' }), deps());
 
     expect(result.ready).toBe(true);
-    expect(renderSummary(result, { tails: [] })).toContain(
+    expect(renderRedactedSummary(result, { tails: [] }, redact)).toContain(
       "Backends: 2 of 2 healthy \\(the proxy's /health\\).",
     );
     expect(backends(result.endpoints[0]!.timeline)).toEqual([
@@ -132,7 +136,7 @@ describe('deep: true on a LiteLLM proxy', () => {
     const result = await preflight(config({ 'base-url': server.url, deep: 'true', timeout: '2s' }), deps());
 
     expect(result.finding?.cause).toBe('backend-unhealthy');
-    expect(result.finding?.summary).toMatch(/GET \/health\) gave no answer in time/);
+    expect(plainText(result.finding?.summary)).toMatch(/GET \/health\) gave no answer in time/);
     expect(result.finding?.evidence[0]).toMatchObject({ kind: 'attempt', stage: 'backends' });
   });
 
@@ -141,7 +145,7 @@ describe('deep: true on a LiteLLM proxy', () => {
     const result = await preflight(config({ 'base-url': server.url, deep: 'true' }), deps());
 
     expect(result.finding?.cause).toBe('bad-response');
-    expect(result.finding?.summary).toMatch(/no healthy_endpoints\/unhealthy_endpoints/);
+    expect(plainText(result.finding?.summary)).toMatch(/no healthy_endpoints\/unhealthy_endpoints/);
   });
 
   it('keeps every unhealthy backend ahead of healthy ones when there are more than it records', async () => {
@@ -158,10 +162,11 @@ describe('deep: true on a LiteLLM proxy', () => {
     const recorded = backends(result.endpoints[0]!.timeline);
     expect(recorded).toHaveLength(BACKENDS_RECORDED_MAX);
     expect(recorded.filter((b) => !b.healthy)).toHaveLength(30);
-    expect(result.endpoints[0]!.timeline).toContainEqual(
-      expect.objectContaining({ kind: 'note', text: '20 more backends not shown' }),
+    const notes = result.endpoints[0]!.timeline.flatMap((e) =>
+      e.kind === 'note' ? [plainText(e.text)] : [],
     );
-    expect(result.finding?.summary).toContain(`30 of ${BACKENDS_RECORDED_MAX} backends fail`);
+    expect(notes).toContain('20 more backends not shown');
+    expect(plainText(result.finding?.summary)).toContain(`30 of ${BACKENDS_RECORDED_MAX} backends fail`);
   });
 
   it('never prints a key that a backend error quotes', async () => {
@@ -178,7 +183,8 @@ describe('deep: true on a LiteLLM proxy', () => {
 
     expect(result.finding?.cause).toBe('backend-unhealthy');
     const everything =
-      JSON.stringify(toJsonReport(result, { tails: [] })) + renderSummary(result, { tails: [] });
+      JSON.stringify(toJsonReport(presentResult(result, redact), { tails: [] })) +
+      renderRedactedSummary(result, { tails: [] }, redact);
     expect(everything).not.toContain(MASTER_KEY);
     expect(everything).toContain('Incorrect API key provided');
   });

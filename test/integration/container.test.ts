@@ -5,11 +5,11 @@ import { describe, expect, it } from 'vitest';
 import { parseInputs, type RawInputs } from '../../src/config/schema.js';
 import { LOG_RING_LINES } from '../../src/limits.js';
 import { preflight, type Progress } from '../../src/engine/preflight.js';
-import { createRedactor } from '../../src/redact.js';
 import { startSources, type EvidenceSources } from '../../src/evidence/sources.js';
 import type { Evidence, PreflightResult } from '../../src/types.js';
 import { closedPort } from '../support/fake-server.js';
 import { until } from '../support/fixtures/index.js';
+import { plainText } from '../../src/text.js';
 
 // The docker CLI here is test/support/fake-docker/docker (a shell script first on PATH), driven by the
 // files each test writes: `<id>.json` for `docker container inspect`, `<id>.stdout|stderr` for `docker logs`.
@@ -73,14 +73,12 @@ function fakeDocker(id = 'llm') {
 function watch(raw: RawInputs, env: Record<string, string | undefined>) {
   const parsed = parseInputs({ timeout: '60s', 'request-timeout': '1s', ...raw });
   if (!parsed.ok) throw new Error(`bad test inputs: ${JSON.stringify(parsed.problems)}`);
-  const redact = createRedactor([]);
   const sources = startSources(parsed.config, {
     env,
-    redact,
     now: () => performance.now(),
     containerPollMs: 100,
   });
-  return { config: parsed.config, redact, sources };
+  return { config: parsed.config, sources };
 }
 
 async function run(
@@ -88,11 +86,10 @@ async function run(
   env: Record<string, string | undefined>,
   onProgress?: (p: Progress) => void,
 ): Promise<{ result: PreflightResult; sources: EvidenceSources }> {
-  const { config, redact, sources } = watch(raw, env);
+  const { config, sources } = watch(raw, env);
   try {
     const result = await preflight(config, {
       env: {},
-      redact,
       sources,
       ...(onProgress ? { onProgress } : {}),
     });
@@ -120,7 +117,7 @@ describe('container: state and logs through the docker CLI', () => {
       docker.setState({ Status: 'exited', ExitCode: 1 });
     });
     expect(result.finding?.cause).toBe('out-of-memory');
-    expect(result.finding?.summary).toContain(
+    expect(plainText(result.finding?.summary)).toContain(
       'container llm says: torch.OutOfMemoryError: CUDA out of memory',
     );
   });
@@ -159,7 +156,7 @@ describe('container: state and logs through the docker CLI', () => {
     docker.setState(state, restarts);
     const { result } = await run({ 'base-url': await refusedUrl(), container: docker.id }, docker.env);
     expect(result.finding?.cause).toBe(cause);
-    expect(result.finding?.summary).toMatch(summary);
+    expect(plainText(result.finding?.summary)).toMatch(summary);
     expect(result.finding?.evidence[0]).toMatchObject({ kind: 'container', id: docker.id });
   });
 
@@ -173,14 +170,14 @@ describe('container: state and logs through the docker CLI', () => {
     });
     const { result } = await run({ 'base-url': await refusedUrl(), container: docker.id }, docker.env);
     expect(result.finding?.cause).toBe('server-exited');
-    expect(result.finding?.hint).toMatch(/entrypoint/);
+    expect(plainText(result.finding?.hint)).toMatch(/entrypoint/);
   });
 
   it('a container that does not exist gives a finding at once, not a hang', async () => {
     const docker = fakeDocker();
     const { result } = await run({ 'base-url': await refusedUrl(), container: 'llm-typo' }, docker.env);
     expect(result.finding?.cause).toBe('server-exited');
-    expect(result.finding?.summary).toMatch(
+    expect(plainText(result.finding?.summary)).toMatch(
       /container llm-typo does not exist \(docker: Error: No such container: llm-typo\)/,
     );
   });
@@ -210,7 +207,7 @@ describe('container: state and logs through the docker CLI', () => {
       (e): e is Extract<Evidence, { kind: 'note' }> => e.kind === 'note',
     );
     expect(notes).toHaveLength(1);
-    expect(notes[0]!.text).toMatch(note);
+    expect(plainText(notes[0]!.text)).toMatch(note);
   });
 
   it('reads the log tail bounded, then only new lines: none missed, none repeated, stdout and stderr in order', async () => {

@@ -4,9 +4,11 @@ import { parseInputs, type Config, type RawInputs } from '../../src/config/schem
 import { preflight } from '../../src/engine/preflight.js';
 import { createRedactor } from '../../src/redact.js';
 import { toJsonReport } from '../../src/report/json.js';
-import { renderSummary } from '../../src/report/markdown.js';
+import { renderRedactedSummary } from '../../src/report/markdown.js';
 import { runAction } from '../support/action-runner.js';
 import { startFakeServer } from '../support/fake-server.js';
+import { plainText } from '../../src/text.js';
+import { presentResult } from '../../src/report/present.js';
 
 const CHAT_MODEL = 'Qwen/Qwen2.5-0.5B-Instruct';
 const EMBED_MODEL = 'nomic-embed-text:latest';
@@ -35,17 +37,17 @@ describe('several endpoints under one deadline', () => {
 
     expect(result.ready).toBe(false);
     expect(result.finding?.cause).toBe('model-not-found');
-    expect(result.finding?.summary).toContain(EMBED_MODEL);
+    expect(plainText(result.finding?.summary)).toContain(EMBED_MODEL);
     expect(result.endpoints.map((e) => [e.baseUrl, e.ready, e.server, e.finding?.cause])).toEqual([
       [`${chat.url}/v1`, true, 'vllm', undefined],
       [`${embed.url}/v1`, false, 'ollama', 'model-not-found'],
     ]);
 
-    const summary = renderSummary(result, { tails: [] });
+    const summary = renderRedactedSummary(result, { tails: [] }, createRedactor([]));
     expect(rowFor(summary, chat.url)).toMatch(/✅ \| vllm/);
     expect(rowFor(summary, embed.url)).toMatch(/❌ `model-not-found` \| ollama/);
     expect(summary).toContain(`Timeline for ${chat.url.replace('://', ':&#47;&#47;')}/v1`);
-    expect(toJsonReport(result, { tails: [] }).endpoints).toEqual([
+    expect(toJsonReport(presentResult(result, createRedactor([])), { tails: [] }).endpoints).toEqual([
       expect.objectContaining({
         url: `${chat.url}/v1`,
         ready: true,
@@ -178,10 +180,10 @@ describe('first-token time', () => {
     // Node timers may fire up to a millisecond early; the bound is the delay, not a speed.
     expect(smoke.ttftMs).toBeGreaterThanOrEqual(FIRST_TOKEN_DELAY_MS - 2);
     expect(smoke.totalMs).toBeGreaterThanOrEqual(smoke.ttftMs!);
-    expect(renderSummary(result, { tails: [] })).toContain(
+    expect(renderRedactedSummary(result, { tails: [] }, createRedactor([]))).toContain(
       `first token ${smoke.ttftMs} ms, total ${smoke.totalMs} ms`,
     );
-    expect(toJsonReport(result, { tails: [] }).ttft_ms).toBe(smoke.ttftMs);
+    expect(toJsonReport(presentResult(result, createRedactor([])), { tails: [] }).ttft_ms).toBe(smoke.ttftMs);
   });
 
   it('sets the ttft-ms output (dist)', async () => {

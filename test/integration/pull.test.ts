@@ -16,6 +16,7 @@ import { createProber } from '../../src/net/probe.js';
 import { createRedactor } from '../../src/redact.js';
 import type { Evidence } from '../../src/types.js';
 import { startFakeServer } from '../support/fake-server.js';
+import { plainText } from '../../src/text.js';
 
 // The stream Ollama writes for `ollama pull llama3.2:1b` (servers.md §4; digests and sizes as the registry has them).
 const WEIGHTS = {
@@ -147,12 +148,12 @@ describe('pull: true on Ollama', () => {
 
     expect(result.ready).toBe(false);
     expect(result.finding?.cause).toBe('model-download-failed');
-    expect(result.finding?.summary).toContain('"llama3.2:1bb"');
-    expect(result.finding?.summary).toContain('pull model manifest: file does not exist');
-    expect(result.finding?.hint).toMatch(/does not exist in the Ollama registry/);
+    expect(plainText(result.finding?.summary)).toContain('"llama3.2:1bb"');
+    expect(plainText(result.finding?.summary)).toContain('pull model manifest: file does not exist');
+    expect(plainText(result.finding?.hint)).toMatch(/does not exist in the Ollama registry/);
     expect(result.finding?.evidence[0]).toMatchObject({
       kind: 'pull',
-      error: 'pull model manifest: file does not exist',
+      failure: { reason: 'server-error', message: 'pull model manifest: file does not exist' },
     });
   });
 
@@ -168,8 +169,8 @@ describe('pull: true on Ollama', () => {
     );
 
     expect(result.finding?.cause).toBe('model-download-failed');
-    expect(result.finding?.summary).toContain('invalid model name');
-    expect(result.finding?.hint).toMatch(/name:tag/);
+    expect(plainText(result.finding?.summary)).toContain('invalid model name');
+    expect(plainText(result.finding?.hint)).toMatch(/name:tag/);
   });
 
   it('stops at the overall deadline and says how far the download got', async () => {
@@ -186,10 +187,10 @@ describe('pull: true on Ollama', () => {
     );
 
     expect(result.finding?.cause).toBe('model-download-failed');
-    expect(result.finding?.summary).toMatch(
+    expect(plainText(result.finding?.summary)).toMatch(
       /did not finish before the deadline \(42% of 1\.3 GB downloaded\)/,
     );
-    expect(result.finding?.hint).toMatch(/Raise timeout/);
+    expect(plainText(result.finding?.hint)).toMatch(/Raise timeout/);
   });
 
   it('does not pull unless asked: the model is just not found, with a hint to pull', async () => {
@@ -198,7 +199,7 @@ describe('pull: true on Ollama', () => {
     const result = await preflight(config({ 'base-url': server.url, model: 'llama3.2:1b' }), deps());
 
     expect(result.finding?.cause).toBe('model-not-found');
-    expect(result.finding?.hint).toMatch(/pull: true/);
+    expect(plainText(result.finding?.hint)).toMatch(/pull: true/);
     expect(pulls).toEqual([]);
   });
 

@@ -6,13 +6,12 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { parseInputs, type RawInputs } from '../../src/config/schema.js';
 import { LOG_TAIL_BYTES } from '../../src/limits.js';
 import { preflight, type Progress } from '../../src/engine/preflight.js';
-import { createRedactor } from '../../src/redact.js';
-import { secretsOf } from '../../src/config/secrets.js';
 import { stopProcessGroup } from '../../src/process/process-group.js';
 import { serverEnv, startSources, type EvidenceSources } from '../../src/evidence/sources.js';
 import type { Evidence, PreflightResult } from '../../src/types.js';
 import { closedPort } from '../support/fake-server.js';
 import { fixtureCommand, isRunning, portIsFree, readPids } from '../support/fixtures/index.js';
+import { plainText } from '../../src/text.js';
 
 const temp = mkdtempSync(join(tmpdir(), 'llm-preflight-supervise-'));
 const groups: number[] = [];
@@ -31,10 +30,8 @@ function configOf(raw: RawInputs) {
 
 function sourcesFor(raw: RawInputs): { config: ReturnType<typeof configOf>; sources: EvidenceSources } {
   const config = configOf(raw);
-  const redact = createRedactor(secretsOf(config));
   const sources = startSources(config, {
     env: process.env,
-    redact,
     now: () => performance.now(),
     tempDir: temp,
   });
@@ -51,7 +48,6 @@ async function run(
   try {
     const result = await preflight(config, {
       env: {},
-      redact: createRedactor(secretsOf(config)),
       sources,
       ...(onProgress ? { onProgress } : {}),
     });
@@ -75,7 +71,7 @@ describe('start: a server that dies before it is ready is named at once, with th
     const port = await closedPort();
     const { result } = await run({ 'base-url': `http://127.0.0.1:${port}`, start: fixtureCommand(scenario) });
     expect(result.finding?.cause).toBe(cause);
-    expect(result.finding?.summary).toContain(quoted);
+    expect(plainText(result.finding?.summary)).toContain(quoted);
     // The line decides, not the deadline: the quoted line comes first in the evidence.
     expect(result.finding?.evidence[0]).toMatchObject({ kind: 'log', source: 'server log', cause });
   });
@@ -87,7 +83,7 @@ describe('start: a server that dies before it is ready is named at once, with th
       start: fixtureCommand('exit-quiet'),
     });
     expect(result.finding).toMatchObject({ cause: 'server-exited' });
-    expect(result.finding?.summary).toContain('exit code 3');
+    expect(plainText(result.finding?.summary)).toContain('exit code 3');
   });
 
   it('a server killed by SIGKILL while we wait is named at once, with the OOM killer as the likely reason', async () => {
@@ -100,8 +96,8 @@ describe('start: a server that dies before it is ready is named at once, with th
     process.kill((await readPids(pidFile)).parent, 'SIGKILL');
     const { result } = await waiting;
     expect(result.finding?.cause).toBe('server-exited');
-    expect(result.finding?.summary).toMatch(/SIGKILL/);
-    expect(result.finding?.hint).toMatch(/out-of-memory killer/);
+    expect(plainText(result.finding?.summary)).toMatch(/SIGKILL/);
+    expect(plainText(result.finding?.hint)).toMatch(/out-of-memory killer/);
   });
 
   it('a server that kills itself (shell reports 137 or the signal) is named the same way', async () => {
@@ -111,7 +107,7 @@ describe('start: a server that dies before it is ready is named at once, with th
       start: fixtureCommand('sigkill-self'),
     });
     expect(result.finding?.cause).toBe('server-exited');
-    expect(result.finding?.summary).toMatch(/SIGKILL/);
+    expect(plainText(result.finding?.summary)).toMatch(/SIGKILL/);
   });
 
   it.each([
@@ -121,7 +117,7 @@ describe('start: a server that dies before it is ready is named at once, with th
     const port = await closedPort();
     const { result } = await run({ 'base-url': `http://127.0.0.1:${port}`, start });
     expect(result.finding?.cause).toBe('server-exited');
-    expect(result.finding?.hint).toMatch(hint);
+    expect(plainText(result.finding?.hint)).toMatch(hint);
   });
 
   it('a port held by another process: the bind error in the log names port-in-use', async () => {
@@ -135,7 +131,7 @@ describe('start: a server that dies before it is ready is named at once, with th
         start: fixtureCommand('port-in-use', port),
       });
       expect(result.finding?.cause).toBe('port-in-use');
-      expect(result.finding?.summary).toContain(`bind: address already in use`);
+      expect(plainText(result.finding?.summary)).toContain(`bind: address already in use`);
     } finally {
       blocker.closeAllConnections();
       blocker.close();
@@ -196,14 +192,16 @@ describe('start: a server that comes up', () => {
     });
     sources.subscribe(
       (ev) => {
-        if (ev.kind === 'note' && ev.text.includes('keep running')) writeFileSync(release, '');
+        if (ev.kind === 'note' && plainText(ev.text).includes('keep running')) writeFileSync(release, '');
       },
       () => {},
     );
     try {
-      const result = await preflight(config, { env: {}, redact: createRedactor([]), sources });
+      const result = await preflight(config, { env: {}, sources });
       expect(result.finding?.cause).toBe('server-exited');
-      expect(result.finding?.summary).toMatch(/processes the start command left running all ended/);
+      expect(plainText(result.finding?.summary)).toMatch(
+        /processes the start command left running all ended/,
+      );
     } finally {
       await sources.close();
     }

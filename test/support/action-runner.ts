@@ -152,7 +152,7 @@ export async function runAction(options: RunOptions = {}): Promise<ActionRun> {
     stderr,
     outputs: parseFileCommands(readFileSync(paths.GITHUB_OUTPUT, 'utf8')),
     state: {
-      ...(options.after?.state ?? {}),
+      ...options.after?.state,
       ...parseFileCommands(readFileSync(paths.GITHUB_STATE, 'utf8')),
     },
     env: parseFileCommands(readFileSync(paths.GITHUB_ENV, 'utf8')),

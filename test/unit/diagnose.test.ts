@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Cause } from '../../src/causes.js';
 import { classifyAttempt, settle, type DiagnoseContext } from '../../src/diagnose/diagnose.js';
 import type { Evidence, ProbeResult, Stage, ProbeErrorCode } from '../../src/types.js';
+import { plainText } from '../../src/text.js';
 
 // Hand-built evidence: what the preflight records, without any server.
 type Attempt = Extract<Evidence, { kind: 'attempt' }>;
@@ -377,9 +378,11 @@ describe('classifyAttempt: one answer on its own', () => {
 describe('findings say what is wrong and how to fix it', () => {
   it('connection refused names host:port, the usual causes and the kind default port', () => {
     const f = settle([refused(0), refused(100)], context({ deadlineReached: true, kind: 'vllm' }))!;
-    expect(f.summary).toBe('Connection refused on 127.0.0.1:8000 for 1 min: nothing is listening there.');
-    expect(f.hint).toContain('vLLM defaults to 8000');
-    expect(f.hint).toContain('service label');
+    expect(plainText(f.summary)).toBe(
+      'Connection refused on 127.0.0.1:8000 for 1 min: nothing is listening there.',
+    );
+    expect(plainText(f.hint)).toContain('vLLM defaults to 8000');
+    expect(plainText(f.hint)).toContain('service label');
     expect(f.evidence[0]).toMatchObject({ kind: 'attempt', result: { code: 'ECONNREFUSED' } });
   });
 
@@ -389,7 +392,7 @@ describe('findings say what is wrong and how to fix it', () => {
       context({ deadlineReached: true }),
     )!;
     expect(f.cause).toBe('connection-refused');
-    expect(f.summary).toContain('answered at 2.0 s (HTTP 200) and then stopped listening');
+    expect(plainText(f.summary)).toContain('answered at 2.0 s (HTTP 200) and then stopped listening');
   });
 
   it.each([
@@ -401,8 +404,8 @@ describe('findings say what is wrong and how to fix it', () => {
     { name: 'a dotted name', host: 'llm.example.com', hint: /typos/ },
   ])('dns-failure for $name', ({ host, hint }) => {
     const f = settle([error('ENOTFOUND'), error('ENOTFOUND'), error('ENOTFOUND')], context({ host }))!;
-    expect(f.summary).toContain(`"${host}" does not resolve`);
-    expect(f.hint).toMatch(hint);
+    expect(plainText(f.summary)).toContain(`"${host}" does not resolve`);
+    expect(plainText(f.hint)).toMatch(hint);
   });
 
   it('model-not-found lists what is served and the closest match', () => {
@@ -410,7 +413,7 @@ describe('findings say what is wrong and how to fix it', () => {
       [models('Qwen/Qwen2.5-0.5B-Instruct', 'other')],
       context({ requiredModels: ['qwen/qwen2.5-0.5b-instruct'] }),
     )!;
-    expect(f.summary).toBe(
+    expect(plainText(f.summary)).toBe(
       '"qwen/qwen2.5-0.5b-instruct" is not served; did you mean "Qwen/Qwen2.5-0.5B-Instruct"? The server lists: Qwen/Qwen2.5-0.5B-Instruct, other.',
     );
   });
@@ -418,32 +421,32 @@ describe('findings say what is wrong and how to fix it', () => {
   it('a long served list is shortened in the summary', () => {
     const served = Array.from({ length: 25 }, (_, i) => `model-${i}`);
     const f = settle([models(...served)], context({ requiredModels: ['zzz'] }))!;
-    expect(f.summary).toContain('… (25 in all)');
+    expect(plainText(f.summary)).toContain('… (25 in all)');
   });
 
   it('still-loading quotes the last answer and the deadline', () => {
     const f = settle([loading(0)], context({ deadlineReached: true, timeoutMs: 90_000 }))!;
-    expect(f.summary).toContain('still loading when the deadline of 1 min 30 s passed');
-    expect(f.summary).toContain('Loading model');
-    expect(f.hint).toContain('Raise timeout');
+    expect(plainText(f.summary)).toContain('still loading when the deadline of 1 min 30 s passed');
+    expect(plainText(f.summary)).toContain('Loading model');
+    expect(plainText(f.hint)).toContain('Raise timeout');
   });
 
   it('unauthorized with a key sent says the key is wrong', () => {
     const f = settle([http(401, '')], context({ apiKeyGiven: true }))!;
-    expect(f.summary).toContain('although an api-key was sent');
-    expect(f.hint).toContain('wrong');
+    expect(plainText(f.summary)).toContain('although an api-key was sent');
+    expect(plainText(f.hint)).toContain('wrong');
   });
 
   it('an empty 403 from Ollama points at its host guard', () => {
     const f = settle([http(403, '', { stage: 'health', path: '/' })], context({ kind: 'ollama' }))!;
-    expect(f.hint).toContain('OLLAMA_HOST=0.0.0.0');
+    expect(plainText(f.hint)).toContain('OLLAMA_HOST=0.0.0.0');
   });
 
   it('a health route a forced kind lacks names the server input', () => {
     const notFound = (t: number) => http(404, '', { stage: 'health', path: '/health/readiness', atMs: t });
     const f = settle([notFound(0), notFound(1), notFound(2)], context({ kind: 'litellm' }))!;
     expect(f.cause).toBe('not-an-llm-server');
-    expect(f.hint).toContain('server: litellm');
+    expect(plainText(f.hint)).toContain('server: litellm');
   });
 
   it('evidence is bounded', () => {

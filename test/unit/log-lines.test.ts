@@ -1,13 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { ServerKind } from '../../src/causes.js';
-import { LOG_LINE_MAX_CHARS, LOG_RING_LINES } from '../../src/limits.js';
-import {
-  cleanLogLine,
-  defangCommands,
-  LOG_EVIDENCE_MAX_LINES,
-  LogReader,
-} from '../../src/evidence/log-reader.js';
-import { createRedactor } from '../../src/redact.js';
+import { LOG_LINE_KEEP_CHARS, LOG_LINE_MAX_CHARS, LOG_RING_LINES } from '../../src/limits.js';
+import { cleanLogLine, LOG_EVIDENCE_MAX_LINES, LogReader } from '../../src/evidence/log-reader.js';
+import { defangCommands, inertLine, shownLogLine } from '../../src/report/text.js';
+import { createRedactor, redactValue } from '../../src/redact.js';
 import type { Evidence } from '../../src/types.js';
 
 type LogEvidence = Extract<Evidence, { kind: 'log' }>;
@@ -20,7 +16,6 @@ function reader(kind?: ServerKind) {
   const r = new LogReader(
     'server log',
     kind,
-    redact,
     (ev) => evidence.push(ev as LogEvidence),
     () => readyHints++,
     () => 0,
@@ -76,16 +71,33 @@ describe('cleanLogLine', () => {
       clean: expect.not.stringContaining('my-api-key-123'),
     },
   ])('$name', ({ raw, clean }) => {
-    expect(cleanLogLine(raw, redact)).toEqual(clean);
+    // As it leaves the process: cleaned where it is read, redacted and cut at the edge.
+    expect(shownLogLine(cleanLogLine(raw), redact)).toEqual(clean);
+  });
+
+  it('keeps the secret inside (signatures match raw lines), and the edge masks it', () => {
+    expect(cleanLogLine('started with --api-key my-api-key-123')).toContain('my-api-key-123');
   });
 
   it('caps the length, and masks a secret before the cut so no part of it shows', () => {
     const token = 'hf_' + 'A'.repeat(40);
     const line = 'x'.repeat(LOG_LINE_MAX_CHARS - 5) + token;
-    const clean = cleanLogLine(line, redact);
+    const clean = shownLogLine(cleanLogLine(line), redact);
     expect(clean.length).toBeLessThanOrEqual(LOG_LINE_MAX_CHARS + 1);
     expect(clean).not.toContain('hf_AAAA');
-    expect(cleanLogLine('y'.repeat(LOG_LINE_MAX_CHARS * 3), redact)).toHaveLength(LOG_LINE_MAX_CHARS + 1);
+    expect(shownLogLine(cleanLogLine('y'.repeat(LOG_LINE_MAX_CHARS * 3)), redact)).toHaveLength(
+      LOG_LINE_MAX_CHARS + 1,
+    );
+  });
+
+  it('a secret straddling the cut where the line is kept never shows its first half (the JSON report keeps it whole)', () => {
+    const secret = 'my-api-key-123';
+    for (let at = 1; at < secret.length; at++) {
+      const line = 'x'.repeat(LOG_LINE_KEEP_CHARS - at) + secret + ' tail';
+      const kept = cleanLogLine(line);
+      expect(kept.endsWith(secret.slice(0, at) + '…')).toBe(true);
+      expect(redactValue(kept, redact)).not.toContain(secret.slice(0, at));
+    }
   });
 });
 
@@ -133,7 +145,7 @@ describe('LogReader', () => {
     const { r } = reader();
     for (let i = 0; i < 20; i++) r.push('z'.repeat(1000));
     expect(r.tail().length).toBeGreaterThan(0);
-    for (const line of r.tail()) expect(line.length).toBeLessThanOrEqual(LOG_LINE_MAX_CHARS + 1);
+    for (const line of r.tail()) expect(line.length).toBeLessThanOrEqual(LOG_LINE_KEEP_CHARS + 1);
   });
 
   it('turns at most LOG_EVIDENCE_MAX_LINES matching lines of a crash loop into evidence', () => {
@@ -159,13 +171,17 @@ describe('LogReader', () => {
     expect(evidence).toEqual([]);
   });
 
-  it('redacts and defangs every line it keeps or quotes', () => {
+  it('keeps lines raw for matching, and every line it keeps or quotes leaves redacted and defanged', () => {
     const { r, evidence } = reader();
     r.push(
       '::error::pwned\n##[set-output name=ready;]true\n' +
         'torch.OutOfMemoryError: CUDA out of memory, HF_TOKEN=hf_AbCdEfGhIjKlMnOpQrStUv\n',
     );
-    const shown = [...r.tail(), ...evidence.map((e) => e.line)];
+    expect(r.tail().join('\n')).toContain('AbCdEfGh');
+    // What the edge makes of them (report/present.ts, then one inert line per printed line).
+    const shown = [...r.tail(), ...evidence.map((e) => e.line)].map((l) =>
+      inertLine(shownLogLine(l, redact)),
+    );
     for (const line of shown) {
       expect(line.trimStart().startsWith('::')).toBe(false);
       expect(line).not.toContain('##[');

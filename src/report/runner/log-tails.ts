@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { LOG_LINES_QUOTED } from '../../limits.js';
-import { inertLine } from '../reporter.js';
+import { inertLine } from '../text.js';
 import * as core from './runner-commands.js';
 
 // Its own module so the post step can print a log tail without loading the main step's reporter (and the
