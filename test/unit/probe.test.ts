@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classifyError } from '../../src/net/probe.js';
+import { classifyError } from '../../src/net/errors.js';
 import { noProxyMatches, proxyFor } from '../../src/net/proxy-env.js';
 
 describe('proxyFor', () => {
