@@ -71,15 +71,33 @@ function errorChain(error: unknown): Link[] {
   const visit = (e: unknown, depth: number) => {
     if (!e || typeof e !== 'object' || depth > ERROR_CHAIN_MAX_DEPTH) return;
     const err = e as { code?: unknown; message?: unknown; cause?: unknown; errors?: unknown };
+    let inner: unknown[];
+    let cause: unknown;
     const link: Link = {};
-    if (typeof err.code === 'string') link.code = err.code;
-    if (typeof err.message === 'string' && err.message.trim() !== '') link.message = err.message;
+    // A getter that throws (a revoked Proxy, a hostile object) makes that link say nothing, not the probe throw.
+    try {
+      if (typeof err.code === 'string') link.code = err.code;
+      if (typeof err.message === 'string' && err.message.trim() !== '') link.message = err.message;
+      inner = Array.isArray(err.errors) ? [...(err.errors as unknown[])] : [];
+      cause = err.cause;
+    } catch {
+      return;
+    }
     found.push(link);
-    if (Array.isArray(err.errors)) for (const inner of err.errors) visit(inner, depth + 1);
-    visit(err.cause, depth + 1);
+    for (const each of inner) visit(each, depth + 1);
+    visit(cause, depth + 1);
   };
   visit(error, 0);
   return found;
+}
+
+/** `String(error)` for the report, also for values that have no string form (a null-prototype object). */
+function describe(error: unknown): string {
+  try {
+    return String(error);
+  } catch {
+    return 'an error with no description';
+  }
 }
 
 function matches(rule: Rule, codes: readonly string[], message: string, timedOut: boolean): boolean {
@@ -110,7 +128,7 @@ export function classifyError(
   if (aborted && !timedOut) return { code: 'ABORTED', message: 'request abandoned' };
   const chain = errorChain(error);
   const codes = chain.flatMap((link) => (link.code ? [link.code] : []));
-  const message = chain.find((link) => link.message)?.message ?? String(error);
+  const message = chain.find((link) => link.message)?.message ?? describe(error);
   const rule = RULES.find((r) => matches(r, codes, message, timedOut));
   if (rule) return { code: rule.code, message: quoteFor(rule, chain, message) };
   // An unknown code keeps its name in the message, so the report still shows what Node said.
