@@ -1,4 +1,4 @@
-// Types for the undici files src/probe.ts imports by path (see the comment there): the same classes and
+// Types for the undici files src/net/undici.ts imports by path (see the comment there): the same classes and
 // function the package index re-exports, so they carry its published types.
 declare module 'undici/lib/dispatcher/agent.js' {
   import { Agent } from 'undici';

@@ -1,6 +1,8 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { classifyError } from '../../src/net/probe.js';
+import { classifyError } from '../../src/net/errors.js';
 import { noProxyMatches, proxyFor } from '../../src/net/proxy-env.js';
+import { PROBE_ERROR_CODES } from '../../src/types.js';
 
 describe('proxyFor', () => {
   const PROXY = 'http://proxy.corp:3128';
@@ -225,5 +227,116 @@ describe('classifyError', () => {
     expect(classifyError(error, false, false).message).toBe('connect ECONNREFUSED 127.0.0.1:8000');
     const aggregate = new AggregateError([coded('ECONNREFUSED', 'connect ECONNREFUSED ::1:8000')], '');
     expect(classifyError(aggregate, false, false).message).toBe('connect ECONNREFUSED ::1:8000');
+  });
+});
+
+// ── classifyError on anything ──────────────────────────────────────────────────────────────────────────────
+
+/** Codes Node and undici use, so the rules are reached, mixed with anything at all. */
+const someCode = fc.oneof(
+  fc.constantFrom(
+    'ECONNREFUSED',
+    'ENOTFOUND',
+    'UND_ERR_PRX_CONN',
+    'UND_ERR_SOCKET',
+    'ERR_TLS_CERT_ALTNAME_INVALID',
+    'UND_ERR_HEADERS_TIMEOUT',
+    'HPE_INVALID_CONSTANT',
+    'EWHATEVER',
+  ),
+  fc.string({ maxLength: 12 }),
+  fc.anything(),
+);
+const someMessage = fc.oneof(
+  fc.constantFrom('', '  ', 'fetch failed', 'Proxy response (502) !== 200', 'self-signed certificate'),
+  fc.string({ unit: 'binary', maxLength: 30 }),
+  fc.anything(),
+);
+
+/** Errors, plain objects, null-prototype objects and AggregateErrors, nested through `cause` and `errors`. */
+const errorLike = fc.letrec<{ node: unknown }>((tie) => ({
+  node: fc.oneof(
+    { depthSize: 'small', withCrossShrink: true },
+    fc.anything({ withNullPrototype: true, maxDepth: 2 }),
+    fc
+      .record(
+        {
+          shape: fc.constantFrom(
+            'Error',
+            'AggregateError',
+            'plain',
+            'null-prototype',
+            'unprintable',
+            'throwing getter',
+          ),
+          code: someCode,
+          message: someMessage,
+          cause: tie('node'),
+          errors: fc.oneof(fc.array(tie('node'), { maxLength: 3 }), fc.anything()),
+        },
+        { requiredKeys: ['shape'] },
+      )
+      .map(({ shape, ...fields }) => {
+        const base =
+          shape === 'Error'
+            ? new Error()
+            : shape === 'AggregateError'
+              ? new AggregateError([])
+              : shape === 'null-prototype'
+                ? Object.create(null)
+                : shape === 'unprintable'
+                  ? { toString: 'not a function', valueOf: 'nor this' }
+                  : {};
+        const node = Object.assign(base, fields);
+        if (shape === 'throwing getter') {
+          Object.defineProperty(node, 'code', {
+            get() {
+              throw new Error('no code for you');
+            },
+          });
+        }
+        return node;
+      }),
+  ),
+}));
+
+/** Makes `cause` of the k-th object in the tree point back at the root (or at the object itself). */
+function withCycle(root: unknown, k: number, toSelf: boolean): unknown {
+  const objects: object[] = [];
+  const seen = new Set<unknown>();
+  const collect = (value: unknown) => {
+    if (!value || typeof value !== 'object' || seen.has(value)) return;
+    seen.add(value);
+    objects.push(value);
+    collect(Object.getOwnPropertyDescriptor(value, 'cause')?.value);
+    const errors = Object.getOwnPropertyDescriptor(value, 'errors')?.value;
+    if (Array.isArray(errors)) errors.forEach(collect);
+  };
+  collect(root);
+  const target = objects[k % Math.max(1, objects.length)];
+  if (target && Object.isExtensible(target)) {
+    Object.defineProperty(target, 'cause', { value: toSelf ? target : root, configurable: true });
+  }
+  return root;
+}
+
+describe('classifyError on any error-like value', () => {
+  it('never throws, and always names a known code with a message', () => {
+    fc.assert(
+      fc.property(
+        errorLike.node,
+        fc.nat(),
+        fc.boolean(),
+        fc.boolean(),
+        fc.boolean(),
+        (tree, k, toSelf, timedOut, aborted) => {
+          const error = withCycle(tree, k, toSelf);
+          const { code, message } = classifyError(error, timedOut, aborted);
+          expect(PROBE_ERROR_CODES).toContain(code);
+          expect(typeof message).toBe('string');
+        },
+      ),
+      { numRuns: 500 },
+    );
   });
 });

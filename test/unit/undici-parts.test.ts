@@ -12,7 +12,7 @@ import undiciApi from 'undici/lib/api/index.js';
 import DispatcherBase from 'undici/lib/dispatcher/dispatcher.js';
 import { describe, expect, it } from 'vitest';
 
-// src/probe.ts imports undici's parts by path to keep fetch, WebSocket and mocks out of the bundle. Those
+// src/net/undici.ts imports undici's parts by path to keep fetch, WebSocket and mocks out of the bundle. Those
 // paths are undici's file layout, not its documented API: this fails when an undici upgrade moves them.
 describe('the undici parts the probe imports by path', () => {
   it('are the very classes and functions the package index exports', () => {
