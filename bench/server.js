@@ -1,7 +1,7 @@
 // A benchmark server, run as a child process (fork) so it shares no event loop with the harness or a contender.
-// Lifecycle, on the wire like llama.cpp's llama-server (shared/reference/servers.md §5), the kind whose load has a
-// visible 503 phase: nothing listening for refuseMs (connections refused), then 503 "Loading model" on every
-// route for loadingMs, then ready (/health 200, /v1/models lists the model).
+// Lifecycle, on the wire like llama.cpp's llama-server (profile: src/servers/llama-cpp.ts), the kind whose load
+// has a visible 503 phase: nothing listening for refuseMs (connections refused), then 503 "Loading model" on
+// every route for loadingMs, then ready (/health 200, /v1/models lists the model).
 //
 // Protocol over IPC:
 //   child → parent  { event: 'up' }                          booted, not listening yet
@@ -14,7 +14,7 @@
 import { createServer } from 'node:http';
 
 if (!process.send) {
-  console.error('bench/server.js is started by bench/run.js, which talks to it over IPC.');
+  console.error('bench/server.js is started by bench/run.ts, which talks to it over IPC.');
   process.exit(2);
 }
 

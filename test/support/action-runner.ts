@@ -81,31 +81,63 @@ function parseCommands(stdout: string, command: string) {
   return out;
 }
 
-export interface RunOptions {
+export interface PrepareOptions {
   inputs?: Record<string, string>;
+  /** Set last, over the runner's variables: can replace PATH, HOME or any GITHUB_* one. */
   env?: Record<string, string>;
   entry?: 'main' | 'post';
   /** Reuse a workspace (and its state) from an earlier run: post after main. */
   after?: ActionRun;
   workflow?: string | null;
+  /** Where the workspace, runner temp and file-command files go (default: the OS temp dir). */
+  scratchDir?: string;
+}
+
+export interface RunOptions extends PrepareOptions {
   timeoutMs?: number;
   /** Called once the process is running, e.g. to send it a signal. */
   onSpawn?: (pid: number) => void;
 }
 
-/** Runs dist/ the way the runner does: INPUT_* with action.yml defaults, file commands, a workspace. */
-export async function runAction(options: RunOptions = {}): Promise<ActionRun> {
+export interface ProcessEnd {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** A step ready to start: the bench spawns it under its own clock, runAction spawns it here. */
+export interface PreparedAction {
+  command: string;
+  args: string[];
+  env: Record<string, string>;
+  cwd: string;
+  /** Reads the file commands and stdout's workflow commands once the process has ended. */
+  collect: (end: ProcessEnd) => ActionRun;
+}
+
+function readInputDefaults(): Record<string, string> {
   const manifest = parse(readFileSync(join(ROOT, 'action.yml'), 'utf8')) as {
     inputs: Record<string, { default?: string }>;
   };
-  const workspace = options.after?.workspace ?? mkdtempSync(join(tmpdir(), 'llm-preflight-ws-'));
-  const runnerTemp = options.after?.runnerTemp ?? mkdtempSync(join(tmpdir(), 'llm-preflight-temp-'));
-  const files = mkdtempSync(join(tmpdir(), 'llm-preflight-files-'));
-  const workflow = options.workflow === undefined ? WORKFLOW : options.workflow;
-  if (workflow !== null && !existsSync(join(workspace, '.github/workflows/ci.yml'))) {
-    mkdirSync(join(workspace, '.github/workflows'), { recursive: true });
-    writeFileSync(join(workspace, '.github/workflows/ci.yml'), workflow);
-  }
+  return Object.fromEntries(
+    Object.entries(manifest.inputs).map(([name, spec]) => [name, spec.default ?? '']),
+  );
+}
+
+function writeWorkflow(workspace: string, workflow: string | null) {
+  if (workflow === null || existsSync(join(workspace, '.github/workflows/ci.yml'))) return;
+  mkdirSync(join(workspace, '.github/workflows'), { recursive: true });
+  writeFileSync(join(workspace, '.github/workflows/ci.yml'), workflow);
+}
+
+/** The runner's side of a step, up to the spawn: INPUT_* with action.yml defaults, file commands, a workspace. */
+export function prepareAction(options: PrepareOptions = {}): PreparedAction {
+  const scratchDir = options.scratchDir ?? tmpdir();
+  const workspace = options.after?.workspace ?? mkdtempSync(join(scratchDir, 'llm-preflight-ws-'));
+  const runnerTemp = options.after?.runnerTemp ?? mkdtempSync(join(scratchDir, 'llm-preflight-temp-'));
+  const files = mkdtempSync(join(scratchDir, 'llm-preflight-files-'));
+  writeWorkflow(workspace, options.workflow === undefined ? WORKFLOW : options.workflow);
   const paths = {
     GITHUB_OUTPUT: join(files, 'output'),
     GITHUB_STATE: join(files, 'state'),
@@ -128,24 +160,13 @@ export async function runAction(options: RunOptions = {}): Promise<ActionRun> {
     RUNNER_TEMP: runnerTemp,
     ...paths,
   };
-  for (const [name, spec] of Object.entries(manifest.inputs)) {
-    env[`INPUT_${name.toUpperCase()}`] = options.inputs?.[name] ?? spec.default ?? '';
+  for (const [name, fallback] of Object.entries(readInputDefaults())) {
+    env[`INPUT_${name.toUpperCase()}`] = options.inputs?.[name] ?? fallback;
   }
   for (const [key, value] of Object.entries(options.after?.state ?? {})) env[`STATE_${key}`] = value;
   Object.assign(env, options.env);
   const script = join(ROOT, options.entry === 'post' ? 'dist/post/index.js' : 'dist/index.js');
-  const child = spawn(process.execPath, [script], { cwd: workspace, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  options.onSpawn?.(child.pid!);
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => (stdout += d));
-  child.stderr.on('data', (d) => (stderr += d));
-  const killer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000);
-  const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) =>
-    child.on('close', (c, s) => resolve([c, s])),
-  );
-  clearTimeout(killer);
-  return {
+  const collect = ({ code, signal, stdout, stderr }: ProcessEnd): ActionRun => ({
     code,
     signal,
     stdout,
@@ -161,5 +182,27 @@ export async function runAction(options: RunOptions = {}): Promise<ActionRun> {
     runnerTemp,
     errors: parseCommands(stdout, 'error'),
     warnings: parseCommands(stdout, 'warning'),
-  };
+  });
+  return { command: process.execPath, args: [script], env, cwd: workspace, collect };
+}
+
+/** Runs dist/ the way the runner does: INPUT_* with action.yml defaults, file commands, a workspace. */
+export async function runAction(options: RunOptions = {}): Promise<ActionRun> {
+  const prepared = prepareAction(options);
+  const child = spawn(prepared.command, prepared.args, {
+    cwd: prepared.cwd,
+    env: prepared.env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  options.onSpawn?.(child.pid!);
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => (stderr += d));
+  const killer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000);
+  const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) =>
+    child.on('close', (c, s) => resolve([c, s])),
+  );
+  clearTimeout(killer);
+  return prepared.collect({ code, signal, stdout, stderr });
 }

@@ -12,7 +12,7 @@ import {
   rotate,
   stratifiedOffsetMs,
   summarize,
-} from '../../bench/stats.js';
+} from '../../bench/stats.ts';
 
 // The benchmark's figures are only as good as these helpers: a wrong median or window count would pass or fail a
 // target on its own.
