@@ -88,7 +88,18 @@ export type Evidence =
       /** The server cannot recover from what this line reports. */
       fatal?: boolean;
     }
-  | { kind: 'exit'; atMs: number; code: number | null; signal: string | null; source: string }
+  | {
+      kind: 'exit';
+      atMs: number;
+      code: number | null;
+      signal: string | null;
+      /**
+       * What ended: the shell that ran `start` (`shell`), the processes it left running after it returned 0
+       * (`group`), or the command never ran (`not-started`, with the system's reason).
+       */
+      ended: 'shell' | 'group' | 'not-started';
+      reason?: string;
+    }
   | {
       kind: 'container';
       atMs: number;

@@ -599,16 +599,16 @@ function signalName(signal: number): string | undefined {
   return Object.entries(osConstants.signals).find(([, n]) => n === signal)?.[0];
 }
 
-/** The sentence for a started server's end, by who reported it (supervise.ts names the source). */
+/** The sentence for a started server's end, by what ended (evidence/start-command.ts reports it). */
 function describeEnd(exit: Extract<Evidence, { kind: 'exit' }>): Text {
-  if (exit.source === 'start command')
-    return text`The server process exited before it was ready (${describeExit(exit)})`;
-  if (exit.source === 'processes of the start command')
-    return ours('The processes the start command left running all ended before the server was ready');
-  const why = /^start command \((.*)\)$/.exec(exit.source)?.[1];
-  return why
-    ? text`The start command could not run (${why})`
-    : text`${exit.source} ended (${describeExit(exit)})`;
+  switch (exit.ended) {
+    case 'shell':
+      return text`The server process exited before it was ready (${describeExit(exit)})`;
+    case 'group':
+      return ours('The processes the start command left running all ended before the server was ready');
+    case 'not-started':
+      return text`The start command could not run (${exit.reason ?? 'no reason given'})`;
+  }
 }
 
 function exitHint(exit: Extract<Evidence, { kind: 'exit' }>): Text {

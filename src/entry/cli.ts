@@ -1,12 +1,6 @@
 import { configFromArgv } from '../config/from-argv.js';
 import { INPUT_DEFAULTS } from '../config/schema.js';
-import {
-  doctorExitCode,
-  renderDoctor,
-  runDoctor,
-  systemProbes,
-  type DoctorProbes,
-} from '../doctor/doctor.js';
+import { doctorExitCode, renderDoctor, runDoctor, systemProbes, type DoctorProbes } from '../doctor/index.js';
 import { createRedactor, type Redactor } from '../redact.js';
 import { createJsonReporter } from '../report/json.js';
 import { createTerminalReporter } from '../report/terminal.js';

@@ -103,12 +103,15 @@ export function describe(ev: ShownEvidence): { what: string; result: string } {
       return { what: ev.source, result: oneLine(ev.line, 120) };
     case 'exit':
       return {
-        what: ev.source,
-        result: ev.signal
-          ? `killed by ${ev.signal}`
-          : ev.code === null
-            ? 'exited (status unknown)'
-            : `exited with code ${ev.code}`,
+        what: ev.ended === 'group' ? 'processes of the start command' : 'start command',
+        result:
+          ev.ended === 'not-started'
+            ? `not started: ${oneLine(ev.reason ?? '', 120)}`
+            : ev.signal
+              ? `killed by ${ev.signal}`
+              : ev.code === null
+                ? 'exited (status unknown)'
+                : `exited with code ${ev.code}`,
       };
     case 'container':
       return {

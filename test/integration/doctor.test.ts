@@ -21,7 +21,7 @@ import {
   type CommandResult,
   type DoctorCheck,
   type DoctorProbes,
-} from '../../src/doctor/doctor.js';
+} from '../../src/doctor/index.js';
 
 const GB = 1_000_000_000;
 const ran = (r: Partial<CommandResult>): CommandResult => ({ exitCode: 0, stdout: '', stderr: '', ...r });
@@ -418,6 +418,17 @@ describe('systemProbes (this machine)', () => {
   it('kills a command that outlives its bound and says TIMEOUT', async () => {
     const result = await probes.run(process.execPath, ['-e', 'setTimeout(() => {}, 10_000)'], 200);
     expect(result).toMatchObject({ error: 'TIMEOUT', exitCode: null });
+  });
+
+  it('cuts a command whose output passes the bound, and says OUTPUT_TOO_LONG', async () => {
+    const result = await probes.run(
+      process.execPath,
+      ['-e', 'console.log("GPU 0: x\\n".repeat(20_000)); setTimeout(() => {}, 10_000)'],
+      5_000,
+    );
+    expect(result).toMatchObject({ error: 'OUTPUT_TOO_LONG', exitCode: null });
+    expect(result.stdout.length).toBeLessThanOrEqual(64 * 1024);
+    expect(result.stdout.endsWith('GPU 0: x\n')).toBe(true);
   });
 
   it('gives a command’s exit code and output', async () => {

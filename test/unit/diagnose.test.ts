@@ -83,7 +83,7 @@ const exit = (code: number | null, signal: string | null = null): Evidence => ({
   atMs: 0,
   code,
   signal,
-  source: 'start',
+  ended: 'shell',
 });
 const models = (...served: string[]): Evidence => ({ kind: 'models', atMs: 0, served });
 const container = (over: Partial<Extract<Evidence, { kind: 'container' }>> = {}): Evidence => ({

@@ -136,7 +136,8 @@ const evidenceArb: fc.Arbitrary<Evidence> = (() => {
       atMs,
       code: fc.option(fc.integer(), { nil: null }),
       signal: fc.option(anyText, { nil: null }),
-      source: anyText,
+      ended: fc.constantFrom('shell' as const, 'group' as const, 'not-started' as const),
+      reason: fc.option(anyText, { nil: undefined }),
     }),
     fc.record({
       kind: fc.constant('container' as const),
@@ -170,7 +171,7 @@ const evidenceArb: fc.Arbitrary<Evidence> = (() => {
       },
       { requiredKeys: ['kind', 'atMs', 'model', 'status'] },
     ),
-    fc.record({ kind: fc.constant('note' as const), atMs, text: anyText }),
+    fc.record({ kind: fc.constant('note' as const), atMs, text: anyText.map((t) => new Text([quote(t)])) }),
     fc.record({
       kind: fc.constant('cancelled' as const),
       atMs,
@@ -400,7 +401,7 @@ function resultCarrying(text: (n: number) => string): { result: PreflightResult;
     { kind: 'log', atMs: 500, source: 'server log', line: text(20), cause: 'out-of-memory', fatal: true },
     { kind: 'models', atMs: 600, served: [text(30), 'llama3.2', text(31)] },
     { kind: 'note', atMs: 700, text: new Text(['note: ', quote(text(40))]) },
-    { kind: 'exit', atMs: 800, code: 1, signal: null, source: text(50) },
+    { kind: 'exit', atMs: 800, code: 1, signal: null, ended: 'not-started', reason: text(50) },
   ];
   const result: PreflightResult = {
     ready: false,

@@ -1,16 +1,11 @@
-import { unbracket } from '../net/hosts.js';
 /**
- * `llm-preflight doctor`: what in this environment commonly breaks a connection to a local LLM server, each with
- * a verdict and a fix. The checks are pure functions of facts; the facts come from injected probes, so tests
- * can state an environment and the CLI uses the real one (systemProbes).
+ * The doctor's checks: each a pure function of facts about the environment (gathered by runDoctor through
+ * its probes), giving a verdict and, when something is wrong, a fix.
  */
-import { execFile } from 'node:child_process';
-import { lookup } from 'node:dns/promises';
-import { access, readFile, statfs } from 'node:fs/promises';
-import { homedir, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { formatBytes } from '../servers/ollama-pull.js';
+import { unbracket } from '../net/hosts.js';
 import { noProxyCovers, PROXY_VARIABLES } from '../net/proxy-env.js';
+import { join } from 'node:path';
+import { formatBytes } from '../servers/ollama-pull.js';
 
 export type Verdict = 'ok' | 'warn' | 'fail' | 'info';
 
@@ -23,7 +18,10 @@ export interface DoctorCheck {
 }
 
 export interface CommandResult {
-  /** ENOENT: not installed; TIMEOUT: killed after the bound; other spawn error codes as given. */
+  /**
+   * ENOENT: not installed; TIMEOUT: killed after the bound; OUTPUT_TOO_LONG: killed when its output passed
+   * the bound; other spawn error codes as given.
+   */
   error?: string;
   exitCode: number | null;
   stdout: string;
@@ -32,69 +30,13 @@ export interface CommandResult {
 
 export type LookupResult = { addresses: Array<{ address: string; family: number }> } | { error: string };
 
-export interface DoctorProbes {
-  lookup(host: string): Promise<LookupResult>;
-  exists(path: string): Promise<boolean>;
-  readText(path: string): Promise<string | undefined>;
-  run(command: string, args: string[], timeoutMs: number): Promise<CommandResult>;
-  /** Free bytes for an unprivileged user on the filesystem holding path (or its nearest existing parent). */
-  freeBytes(path: string): Promise<number | undefined>;
-  homedir: string;
-  tmpdir: string;
-}
-
 /** `docker version` waits for the daemon and `nvidia-smi` for the driver: a hung one must not hang the doctor. */
 export const DOCTOR_COMMAND_TIMEOUT_MS = 5_000;
-/** Resolving localhost reads /etc/hosts; anything slower than this is itself a finding. */
-export const DOCTOR_LOOKUP_TIMEOUT_MS = 3_000;
 /** Below this not even a 0.5B model (about 1 GB of weights) and its unpacking fit. */
 export const DISK_FAIL_BYTES = 1_000_000_000;
 /** A 7B model takes 4–15 GB depending on quantization. */
 export const DISK_WARN_BYTES = 10_000_000_000;
-/** Command output kept; nvidia-smi -L prints one short line per GPU. */
-const COMMAND_OUTPUT_MAX_BYTES = 64 * 1024;
-
 const LOOPBACK_HOSTS = ['localhost', '127.0.0.1', '::1'];
-
-export interface DoctorOptions {
-  /** Hosts of the servers the user named (base-url), checked for proxy coverage besides loopback. */
-  hosts?: string[];
-  lookupTimeoutMs?: number;
-}
-
-export async function runDoctor(
-  env: Record<string, string | undefined>,
-  probes: DoctorProbes,
-  options: DoctorOptions = {},
-): Promise<DoctorCheck[]> {
-  const dockerSocket = dockerSocketPath(env);
-  const locations = diskLocations(env, probes.homedir, probes.tmpdir);
-  const [localhost, dockerenv, containerenv, cgroup, docker, socketExists, gpu, free] = await Promise.all([
-    withTimeout(probes.lookup('localhost'), options.lookupTimeoutMs ?? DOCTOR_LOOKUP_TIMEOUT_MS, {
-      error: 'TIMEOUT',
-    } as LookupResult),
-    probes.exists('/.dockerenv'),
-    probes.exists('/run/.containerenv'),
-    probes.readText('/proc/1/cgroup'),
-    probes.run('docker', ['version', '--format', '{{.Server.Version}}'], DOCTOR_COMMAND_TIMEOUT_MS),
-    dockerSocket ? probes.exists(dockerSocket) : Promise.resolve(false),
-    probes.run('nvidia-smi', ['-L'], DOCTOR_COMMAND_TIMEOUT_MS),
-    Promise.all(locations.map((l) => probes.freeBytes(l.path))),
-  ]);
-  return [
-    checkProxy(env, options.hosts ?? []),
-    checkLocalhost(localhost),
-    checkContainer({ dockerenv, containerenv, cgroup, env }),
-    checkDocker(docker, { socket: dockerSocket, socketExists }),
-    checkGpu(gpu),
-    checkDisk(locations.map((l, i) => ({ ...l, freeBytes: free[i] }))),
-  ];
-}
-
-/** 0 unless a check failed: warnings describe risks for some clients, not a broken environment. */
-export function doctorExitCode(checks: readonly DoctorCheck[]): number {
-  return checks.some((c) => c.verdict === 'fail') ? 1 : 0;
-}
 
 // ── proxy ────────────────────────────────────────────────────────────────────────────────────────────────
 
@@ -390,112 +332,6 @@ export function checkDisk(
   return { name: 'disk', verdict: 'ok', detail };
 }
 
-// ── rendering ────────────────────────────────────────────────────────────────────────────────────────────
-
-const MARKS: Record<Verdict, string> = { ok: '✔', warn: '!', fail: '✘', info: '·' };
-
-export function renderDoctor(checks: readonly DoctorCheck[]): string {
-  const width = Math.max(...checks.map((c) => c.name.length));
-  const lines = [
-    'llm-preflight doctor: what in this environment can break a connection to a local LLM server',
-    '',
-  ];
-  for (const c of checks) {
-    lines.push(`${MARKS[c.verdict]} ${c.name.padEnd(width)}  ${c.detail}`);
-    if (c.fix) lines.push(`  ${' '.repeat(width)}  fix: ${c.fix}`);
-  }
-  const failed = checks.filter((c) => c.verdict === 'fail').length;
-  const warned = checks.filter((c) => c.verdict === 'warn').length;
-  lines.push(
-    '',
-    failed === 0 && warned === 0
-      ? 'Nothing found that breaks a local connection.'
-      : `${failed} failed, ${warned} warning${warned === 1 ? '' : 's'}.`,
-  );
-  return lines.join('\n') + '\n';
-}
-
-// ── the real environment ─────────────────────────────────────────────────────────────────────────────────
-
-export function systemProbes(): DoctorProbes {
-  return {
-    async lookup(host) {
-      try {
-        const addresses = await lookup(host, { all: true, order: 'verbatim' });
-        return { addresses: addresses.map((a) => ({ address: a.address, family: a.family })) };
-      } catch (error) {
-        return { error: (error as { code?: string }).code ?? String(error) };
-      }
-    },
-    async exists(path) {
-      try {
-        await access(path);
-        return true;
-      } catch {
-        return false;
-      }
-    },
-    async readText(path) {
-      try {
-        return (await readFile(path, 'utf8')).slice(0, COMMAND_OUTPUT_MAX_BYTES);
-      } catch {
-        return undefined;
-      }
-    },
-    run(command, args, timeoutMs) {
-      return new Promise((resolve) => {
-        execFile(
-          command,
-          args,
-          {
-            timeout: timeoutMs,
-            killSignal: 'SIGKILL',
-            maxBuffer: COMMAND_OUTPUT_MAX_BYTES,
-            windowsHide: true,
-          },
-          (error, stdout, stderr) => {
-            const e = error as (NodeJS.ErrnoException & { killed?: boolean; code?: unknown }) | null;
-            const result: CommandResult = {
-              exitCode: e ? (typeof e.code === 'number' ? e.code : null) : 0,
-              stdout: String(stdout),
-              stderr: String(stderr),
-            };
-            if (e?.code === 'ENOENT') result.error = 'ENOENT';
-            else if (e?.killed) result.error = 'TIMEOUT';
-            else if (e && typeof e.code === 'string') result.error = e.code;
-            resolve(result);
-          },
-        );
-      });
-    },
-    async freeBytes(path) {
-      // The cache directory may not exist yet: what counts is the disk it will be created on.
-      for (let dir = path; ; dir = dirname(dir)) {
-        try {
-          const s = await statfs(dir);
-          return s.bavail * s.bsize;
-        } catch {
-          if (dirname(dir) === dir) return undefined;
-        }
-      }
-    },
-    homedir: homedir(),
-    tmpdir: tmpdir(),
-  };
-}
-
 function firstLine(text: string): string {
   return (text.split('\n').find((l) => l.trim() !== '') ?? '').trim().slice(0, 200);
-}
-
-async function withTimeout<T>(promise: Promise<T>, ms: number, fallback: T): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<T>((resolve) => {
-    timer = setTimeout(() => resolve(fallback), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
