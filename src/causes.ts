@@ -1,4 +1,4 @@
-/** Cause ids of the public contract (shared/reference/contract.md). Stable: add, never rename. */
+/** Cause ids of the public contract (README.md, "When it fails"; docs/servers.md for the servers behind them). Stable: add, never rename. */
 export const CAUSES = [
   'connection-refused',
   'dns-failure',

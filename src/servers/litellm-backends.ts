@@ -1,5 +1,5 @@
 /**
- * LiteLLM's per-backend health (shared/reference/servers.md §3). GET /health needs the key, makes a real call to
+ * LiteLLM's per-backend health (docs/servers.md §3). GET /health needs the key, makes a real call to
  * every deployment in the proxy's model list, and answers 200 even when every backend is down:
  * `{"healthy_endpoints":[…],"unhealthy_endpoints":[{"model":…,"error":…},…],"healthy_count":n,"unhealthy_count":m}`.
  * Each entry is the deployment's litellm_params with secrets removed: `model` is the backend model

@@ -1,6 +1,6 @@
 import { dataEntries, type ServerProfile } from './profile.js';
 
-// shared/reference/servers.md §3: up within seconds, backends never checked at start; /health/readiness is
+// docs/servers.md §3: up within seconds, backends never checked at start; /health/readiness is
 // public and cheap (the bare /health calls every backend, so it is used only with `deep`).
 export const litellm: ServerProfile = {
   kind: 'litellm',
@@ -23,7 +23,6 @@ export const litellm: ServerProfile = {
         (e) => e.created === 1677610602 || (e.owned_by === 'openai' && typeof e.created === 'number'),
       )),
   readyLog: [/Uvicorn running on/, /Application startup complete/],
-  startHint: 'litellm --config config.yaml --port 4000',
   logSignatures: [
     {
       pattern: /yaml\.scanner\.ScannerError|mapping values are not allowed here|yaml\.parser\.ParserError/,

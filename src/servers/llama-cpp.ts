@@ -1,6 +1,6 @@
 import { ownedByAll, type ServerProfile } from './profile.js';
 
-// shared/reference/servers.md §5: HTTP first, then 503 "Loading model" on every route until the model is in.
+// docs/servers.md §5: HTTP first, then 503 "Loading model" on every route until the model is in.
 export const llamaCpp: ServerProfile = {
   kind: 'llamacpp',
   label: 'llama.cpp llama-server',
@@ -15,7 +15,6 @@ export const llamaCpp: ServerProfile = {
     /llama_server: model loaded/,
     /all slots are idle/,
   ],
-  startHint: 'llama-server -m model.gguf --host 127.0.0.1 --port 8080',
   logSignatures: [
     {
       pattern: /failed to open GGUF file|gguf_init_from_file.*failed/,

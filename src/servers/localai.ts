@@ -1,6 +1,6 @@
 import { dataEntries, readVersionField, type ServerProfile } from './profile.js';
 
-// shared/reference/servers.md §8: /readyz is 503 while preloading (v4.x); model entries carry no owned_by.
+// docs/servers.md §8: /readyz is 503 while preloading (v4.x); model entries carry no owned_by.
 export const localai: ServerProfile = {
   kind: 'localai',
   label: 'LocalAI',
@@ -12,6 +12,5 @@ export const localai: ServerProfile = {
     return entries.length > 0 && entries.every((e) => !('owned_by' in e) && !('created' in e));
   },
   readyLog: [/LocalAI API is listening|Fiber .* listening|API server listening/i],
-  startHint: 'local-ai run --address :8080',
   logSignatures: [],
 };

@@ -1,6 +1,6 @@
 /**
  * Ollama's pull: POST /api/pull {"model", "stream": true} answers with one JSON object per line as the download
- * goes (shared/reference/servers.md §4): `{"status":"pulling manifest"}`, then per layer
+ * goes (docs/servers.md §4): `{"status":"pulling manifest"}`, then per layer
  * `{"status":"pulling <digest>","digest":…,"total":N,"completed":M}` many times a second, then
  * `{"status":"verifying sha256 digest"}`, `{"status":"writing manifest"}`, `{"status":"success"}`. A failure is a
  * line `{"error":"pull model manifest: file does not exist"}` in a 200 stream, or a plain 4xx/5xx JSON error

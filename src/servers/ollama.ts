@@ -1,6 +1,6 @@
 import { dataEntries, readVersionField, type ServerProfile } from './profile.js';
 
-// shared/reference/servers.md §4: listens within a second, models load lazily, GET / says "Ollama is running".
+// docs/servers.md §4: listens within a second, models load lazily, GET / says "Ollama is running".
 export const ollama: ServerProfile = {
   kind: 'ollama',
   label: 'Ollama',
@@ -22,7 +22,6 @@ export const ollama: ServerProfile = {
     );
   },
   readyLog: [/Listening on .*\(version/],
-  startHint: 'ollama serve (then ollama pull <model>)',
   logSignatures: [
     {
       pattern: /pull model manifest: file does not exist|manifest unknown/,

@@ -7,6 +7,5 @@ export const openaiCompatible: ServerProfile = {
   defaultPort: 8000,
   fingerprint: () => false,
   readyLog: [/Application startup complete/, /Uvicorn running on/, /listening on/i],
-  startHint: 'your server command, listening on the port in base-url',
   logSignatures: [],
 };

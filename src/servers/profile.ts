@@ -16,7 +16,7 @@ export interface LogSignature {
    * back briefly so the specific line decides; alone, they still name their cause.
    */
   generic?: boolean;
-  /** A real line of that server's log (shared/reference/servers.md); the tests feed it to the matcher. */
+  /** A real line of that server's log (docs/servers.md); the tests feed it to the matcher. */
   sample: string;
 }
 
@@ -39,8 +39,6 @@ export interface ServerProfile {
   /** Log lines that mean "ready now": probe at once instead of at the next tick. */
   readyLog: RegExp[];
   logSignatures: LogSignature[];
-  /** A one-line recipe shown when nothing listens: how this server is usually started. */
-  startHint: string;
 }
 
 export function dataEntries(json: unknown): Array<Record<string, unknown>> {

@@ -1,6 +1,6 @@
 import { ownedByAll, type ServerProfile } from './profile.js';
 
-// shared/reference/servers.md §2: /health is 503 during warmup and 200 after one generated token.
+// docs/servers.md §2: /health is 503 during warmup and 200 after one generated token.
 export const sglang: ServerProfile = {
   kind: 'sglang',
   label: 'SGLang',
@@ -15,7 +15,6 @@ export const sglang: ServerProfile = {
   },
   fingerprint: (res) => ownedByAll(res.json, 'sglang'),
   readyLog: [/The server is fired up and ready to roll!/],
-  startHint: 'python -m sglang.launch_server --model-path <model> --host 0.0.0.0 --port 30000',
   logSignatures: [
     {
       pattern: /Not enough memory\. Please try to increase --mem-fraction-static/,

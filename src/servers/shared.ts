@@ -2,7 +2,7 @@ import type { LogSignature } from './profile.js';
 
 /**
  * Signatures every server can print: Hugging Face Hub errors, CUDA, ports, disks. Ordered most specific
- * first: the first matching row names the cause. Each sample is a real line (shared/reference/servers.md
+ * first: the first matching row names the cause. Each sample is a real line (docs/servers.md
  * unless the row says otherwise); test/unit/log-signatures.test.ts feeds every sample to the matcher.
  *
  * Patterns must not match what a healthy server prints: vLLM logs its arguments at start-up
@@ -41,7 +41,7 @@ export const SHARED_SIGNATURES: LogSignature[] = [
       'huggingface_hub.errors.RevisionNotFoundError: 404 Client Error. Revision Not Found for url: https://huggingface.co/api/models/Qwen/Qwen2.5-0.5B-Instruct/revision/v9.',
   },
   {
-    // Not in servers.md: the transformers and huggingface_hub wordings for "offline and not cached". A bare
+    // docs/servers.md §10, unsourced: the transformers and huggingface_hub wordings for "offline and not cached". A bare
     // HF_HUB_OFFLINE is not matched: vLLM mentions it at info level when offline mode works as meant.
     pattern:
       /We couldn't connect to '?https:\/\/huggingface\.co|LocalEntryNotFoundError|offline mode is enabled|outgoing traffic has been disabled/,
@@ -51,7 +51,7 @@ export const SHARED_SIGNATURES: LogSignature[] = [
       "OSError: We couldn't connect to 'https://huggingface.co' to load this file, couldn't find it in the cached files and it looks like Qwen/Qwen2.5-0.5B-Instruct is not the path to a directory containing a file named config.json.",
   },
   {
-    // Not in servers.md: transformers' message (dynamic_module_utils), quoted in vLLM issues.
+    // docs/servers.md §10, unsourced: transformers' message (dynamic_module_utils), quoted in vLLM issues.
     pattern:
       /contains custom code which must be executed|requires you to execute (?:the )?custom code|`trust_remote_code=True` to (?:allow|permit)/,
     cause: 'server-exited',
@@ -68,14 +68,14 @@ export const SHARED_SIGNATURES: LogSignature[] = [
       'torch.OutOfMemoryError: CUDA out of memory. Tried to allocate 2.00 GiB. GPU 0 has a total capacity of 14.57 GiB of which 1.06 GiB is free.',
   },
   {
-    // Not in servers.md: the C++ runtime's and Python's own wordings for a failed host allocation.
+    // docs/servers.md §10, unsourced: the C++ runtime's and Python's own wordings for a failed host allocation.
     pattern: /\b(Cannot allocate memory|std::bad_alloc|MemoryError\b)/,
     cause: 'out-of-memory',
     hint: 'The host ran out of memory: use a smaller model or a runner with more RAM.',
     sample: "terminate called after throwing an instance of 'std::bad_alloc'",
   },
   {
-    // Not in servers.md: errno 28 as Python, Go and Node print it.
+    // docs/servers.md §10, unsourced: errno 28 as Python, Go and Node print it.
     pattern: /No space left on device|\bENOSPC\b/,
     cause: 'model-download-failed',
     hint: 'The disk is full: model weights need room. Free space on the runner (remove unused toolchains) or use a smaller model.',

@@ -1,6 +1,6 @@
 import { dataEntries, readVersionField, type ServerProfile } from './profile.js';
 
-// shared/reference/servers.md §6: binds only after download, shard start and warmup; /info names the router.
+// docs/servers.md §6: binds only after download, shard start and warmup; /info names the router.
 export const tgi: ServerProfile = {
   kind: 'tgi',
   label: 'Hugging Face TGI',
@@ -12,7 +12,6 @@ export const tgi: ServerProfile = {
     return entries.length > 0 && entries.every((e) => e.created === 0 && e.owned_by === e.id);
   },
   readyLog: [/\bConnected\b/],
-  startHint: 'text-generation-launcher --model-id <model> --port 3000',
   logSignatures: [
     {
       pattern:

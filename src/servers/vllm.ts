@@ -1,6 +1,6 @@
 import { ownedByAll, readVersionField, type ServerProfile } from './profile.js';
 
-// shared/reference/servers.md §1: the port refuses until the engine is up; /health 200 empty when alive.
+// docs/servers.md §1: the port refuses until the engine is up; /health 200 empty when alive.
 export const vllm: ServerProfile = {
   kind: 'vllm',
   label: 'vLLM',
@@ -9,7 +9,6 @@ export const vllm: ServerProfile = {
   version: { path: '/version', read: (json) => readVersionField(json) },
   fingerprint: (res) => ownedByAll(res.json, 'vllm'),
   readyLog: [/Application startup complete/, /Starting vLLM (API )?server (\d+ )?on/],
-  startHint: 'vllm serve <model> --port 8000',
   logSignatures: [
     {
       pattern: /No available memory for the cache blocks/,

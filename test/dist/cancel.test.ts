@@ -10,7 +10,7 @@ import { silentServer } from '../support/hostile-servers.js';
 
 /**
  * A cancelled job: the runner sends SIGINT, then SIGTERM 7.5 s later, then kills the process tree 2.5 s after
- * that (shared/reference/actions-platform.md §8). These tests play the runner: the verdict must be written and
+ * that (docs/platform.md §8). These tests play the runner: the verdict must be written and
  * the process gone on the SIGINT alone; the SIGTERM timer is the runner's own deadline, not a speed target.
  */
 const RUNNER_SIGTERM_AFTER_MS = 7_500;

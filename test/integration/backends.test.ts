@@ -17,7 +17,7 @@ import { presentResult } from '../../src/report/present.js';
 
 const MASTER_KEY = 'sk-master-key-for-tests-0123456789';
 
-// What LiteLLM's GET /health returns (servers.md §3): litellm_params without secrets, 200 whatever the backends say.
+// What LiteLLM's GET /health returns (docs/servers.md §3): litellm_params without secrets, 200 whatever the backends say.
 const HEALTHY_QWEN = {
   model: 'hosted_vllm/Qwen/Qwen2.5-0.5B-Instruct',
   api_base: 'http://127.0.0.1:8000/v1',

@@ -18,7 +18,7 @@ import type { Evidence } from '../../src/types.js';
 import { startFakeServer } from '../support/fake-server.js';
 import { plainText } from '../../src/text.js';
 
-// The stream Ollama writes for `ollama pull llama3.2:1b` (servers.md §4; digests and sizes as the registry has them).
+// The stream Ollama writes for `ollama pull llama3.2:1b` (docs/servers.md §4; digests and sizes as the registry has them).
 const WEIGHTS = {
   digest: 'sha256:74701a8c35f6c8d9a4b91f3f3497643001d63e0c7a84e085bed452548fa88d45',
   total: 1_321_082_688,

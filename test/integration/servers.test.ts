@@ -66,7 +66,7 @@ interface Lifecycle {
   served: string[];
   /** What the workflow asks for. */
   model: string;
-  /** Refuses connections before it listens (servers.md §1, §2, §6). */
+  /** Refuses connections before it listens (docs/servers.md §1, §2, §6). */
   refusesFirst: boolean;
   /** Then answers "loading" its own way for this many requests. */
   loadingRequests: number;
@@ -191,7 +191,7 @@ interface KeyCase {
   listGuarded: boolean;
 }
 
-// Which routes each kind guards (servers.md): vLLM only /v1*, SGLang all but /health*, LiteLLM all but the
+// Which routes each kind guards (docs/servers.md): vLLM only /v1*, SGLang all but /health*, LiteLLM all but the
 // public health routes, LocalAI all but /healthz and /readyz, llama.cpp and TGI leave the list public.
 const KEY_CASES: KeyCase[] = [
   { kind: 'vllm', listGuarded: true },

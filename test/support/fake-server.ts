@@ -5,7 +5,7 @@ import { once } from 'node:events';
 import { createConnection, createServer as createNetServer, type Socket } from 'node:net';
 
 /**
- * In-test servers that behave on the wire like the real ones (shared/reference/servers.md): the same routes,
+ * In-test servers that behave on the wire like the real ones (docs/servers.md): the same routes,
  * status codes, bodies and headers through their lifecycle (refusing → loading → ready) and when broken.
  */
 export type FakeKind =
@@ -154,7 +154,7 @@ function modelList(kind: FakeKind, models: string[]): unknown {
   }
 }
 
-/** Each kind's 401, as servers.md quotes it. */
+/** Each kind's 401, as docs/servers.md quotes it. */
 function unauthorized(kind: FakeKind, res: ServerResponse, authorization: string | undefined) {
   switch (kind) {
     case 'litellm':
@@ -191,7 +191,7 @@ function unauthorized(kind: FakeKind, res: ServerResponse, authorization: string
       res.writeHead(401);
       return res.end();
     case 'lmstudio':
-      // LM Studio's 401 body is unverified (servers.md §9): an OpenAI-style envelope is the likely shape.
+      // LM Studio's 401 body is unverified (docs/servers.md §9): an OpenAI-style envelope is the likely shape.
       return json(res, 401, {
         error: { message: 'Invalid or missing API token', type: 'invalid_request_error' },
       });
@@ -222,7 +222,7 @@ export function guarded(kind: FakeKind, path: string): boolean {
   }
 }
 
-/** What the kind answers for a model it does not serve (servers.md matrix); undefined: it accepts any name. */
+/** What the kind answers for a model it does not serve (docs/servers.md matrix); undefined: it accepts any name. */
 function unknownModel(kind: FakeKind, res: ServerResponse, model: string): boolean {
   switch (kind) {
     case 'vllm':

@@ -25,7 +25,7 @@ describe('every log signature row', () => {
   });
 });
 
-// More real lines from shared/reference/servers.md (the section is named), beyond the one sample per row.
+// More real lines from docs/servers.md (the section is named), beyond the one sample per row.
 const realLines: Array<{ kind: ServerKind | undefined; line: string; cause: string; fatal?: false }> = [
   // §1 vLLM
   {
