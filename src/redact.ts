@@ -23,7 +23,9 @@ const PATTERNS: Array<[RegExp, string]> = [
     /\b(authorization|x-api-key|api[-_]?key|HF_TOKEN|HUGGING_FACE_HUB_TOKEN|token)(["']?\s*[:=]\s*["']?)(?!\*\*\*)[^\s"',;&]{4,}/gi,
     '$1$2***',
   ],
-  [/(\b[a-z][a-z0-9+.-]*:\/\/)[^/\s:@]*:[^/\s@]*@/gi, '$1***@'],
+  // The scheme is bounded ({0,30}): unbounded, "a.a.a.a…://" made every word start rescan the rest of the line,
+  // quadratic in a server's body. Real schemes are short (https, postgresql, git+ssh).
+  [/(\b[a-z][a-z0-9+.-]{0,30}:\/\/)[^/\s:@]*:[^/\s@]*@/gi, '$1***@'],
   [
     /([?&](?:token|key|api[-_]?key|access[-_]?token|auth|password|secret|sig|signature)=)[^&\s"'#]+/gi,
     '$1***',
@@ -197,7 +199,7 @@ export function secretsInText(text: string): string[] {
       // Not valid percent-encoding: the raw form is what would be printed anyway.
     }
   };
-  for (const m of text.matchAll(/[a-z][a-z0-9+.-]*:\/\/([^\s/?#]*)@/gi)) {
+  for (const m of text.matchAll(/[a-z][a-z0-9+.-]{0,30}:\/\/([^\s/?#]*)@/gi)) {
     const info = m[1] ?? '';
     const colon = info.indexOf(':');
     add(colon === -1 ? info : info.slice(colon + 1));
