@@ -36,6 +36,10 @@ export const PROBE_ERROR_CODES = [
 
 export type ProbeErrorCode = (typeof PROBE_ERROR_CODES)[number];
 
+/** What an unexplained log line is, by its shape alone (evidence/log-line-shape.ts); most telling first. */
+export const LINE_SHAPES = ['usage-error', 'panic', 'exception', 'error-line', 'error-level'] as const;
+export type LineShape = (typeof LINE_SHAPES)[number];
+
 /** Why a request was made; shown in the timeline. */
 export type Stage = 'health' | 'models' | 'detect' | 'smoke' | 'version' | 'pull' | 'backends';
 
@@ -87,6 +91,8 @@ export type Evidence =
       hint?: string;
       /** The server cannot recover from what this line reports. */
       fatal?: boolean;
+      /** Set for a line no signature knows whose shape says error (evidence/log-line-shape.ts). */
+      shape?: LineShape;
     }
   | {
       kind: 'exit';

@@ -2,10 +2,16 @@ import type { ServerKind } from '../causes.js';
 import { LOG_LINE_KEEP_CHARS, LOG_RING_LINES } from '../limits.js';
 import { keepChars } from '../text.js';
 import { matchLogLine, readyLogMatches } from '../servers/index.js';
+import { lineShape, logMessage } from './log-line-shape.js';
 import type { Evidence } from '../types.js';
 
 /** A crash loop prints the same error thousands of times; the first matching lines say it all. */
 export const LOG_EVIDENCE_MAX_LINES = 50;
+/**
+ * Error-shaped lines without a signature kept as evidence: a traceback-heavy start-up log prints dozens, and
+ * the decisive one is near the end of the first failure, so this is larger than the signature budget.
+ */
+export const LOG_SHAPED_MAX_LINES = 200;
 /**
  * How long a generic line ("Engine core initialization failed", TGI "Error: DownloadError") waits for the
  * specific one that explains it. Tracebacks are written in one burst, but a container's log is read once a
@@ -50,6 +56,7 @@ export class LogReader {
   private skippingToNewline = false;
   private readonly ring: string[] = [];
   private matched = 0;
+  private shapedCount = 0;
   /** A fatal line has gone out: later generic lines are context, not the cause. */
   private decided = false;
   private pending: Array<Extract<Evidence, { kind: 'log' }>> = [];
@@ -121,8 +128,20 @@ export class LogReader {
         if (fatal) this.decided = true;
         this.emit(ev);
       }
-    }
+    } else if (!signature) this.shaped(line);
     if (readyLogMatches(line, this.kind)) this.onReady();
+  }
+
+  /**
+   * A line no signature knows but whose shape says "error" (an exception line, a panic, a usage error) is kept
+   * as evidence without a cause: if the server then dies unexplained, diagnosis quotes the last such line.
+   */
+  private shaped(line: string): void {
+    if (this.shapedCount >= LOG_SHAPED_MAX_LINES) return;
+    const shape = lineShape(logMessage(line));
+    if (!shape) return;
+    this.shapedCount++;
+    this.emit({ kind: 'log', atMs: this.at(), source: this.source, line, shape });
   }
 
   /**
