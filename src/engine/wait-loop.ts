@@ -1,0 +1,112 @@
+import { classifyAttempt } from '../diagnose/diagnose.js';
+import { BUSY_PORT_SURVIVAL_MS, FATAL_LINE_EXIT_WAIT_MS } from '../limits.js';
+import type { Finding } from '../types.js';
+import { nextDelayMs } from './backoff.js';
+import type { EndpointSession } from './endpoint-session.js';
+import { pullMissingModels } from './stages/pull.js';
+import { attemptReadiness } from './stages/readiness.js';
+
+/** How the wait for one endpoint ended. Every kind but `ready` carries what diagnosis made of it. */
+export type WaitOutcome =
+  | { kind: 'ready' }
+  /** Something answers, but the server we started has died. */
+  | { kind: 'stranger-answers'; finding: Finding | undefined }
+  /** The server is up without the required models, and `pull` could not bring them. */
+  | { kind: 'models-missing'; finding: Finding | undefined }
+  /** Diagnosis named a cause before the deadline. */
+  | { kind: 'settled'; finding: Finding }
+  | { kind: 'deadline'; finding: Finding | undefined }
+  | { kind: 'cancelled'; finding: Finding | undefined };
+
+/** Another attempt is due: after a backoff, a pull, or while a busy port's older server may be answering. */
+const AGAIN = 'again';
+type Round = WaitOutcome | typeof AGAIN;
+
+/** Attempt → settle → back off, until the endpoint is ready or there is a verdict on why it is not. */
+export async function waitUntilReady(session: EndpointSession): Promise<WaitOutcome> {
+  for (;;) {
+    const answered = await attemptReadiness(session);
+    const round = answered ? await judgeAnswer(session) : await settleOrBackOff(session);
+    if (round !== AGAIN) return round;
+  }
+}
+
+/** Every stage answered ready; the rules below decide whether that answer can be believed. */
+async function judgeAnswer(session: EndpointSession): Promise<Round> {
+  if (await waitedForBusyPortSurvival(session)) return AGAIN;
+  if (startedServerDiedWhileSomethingAnswers(session)) {
+    return { kind: 'stranger-answers', finding: session.diagnose(false) };
+  }
+  return checkModelsOrPull(session);
+}
+
+/**
+ * The busy-port rule (the port was taken before `start`; BUSY_PORT_SURVIVAL_MS). True when it waited and the
+ * endpoint is worth another look; false when the answer stands as it is.
+ */
+async function waitedForBusyPortSurvival(session: EndpointSession): Promise<boolean> {
+  const { run } = session;
+  const busyBeforeStart = session.portBusyBeforeStart();
+  const survivalLeftMs = run.startedAt + BUSY_PORT_SURVIVAL_MS - run.now();
+  if (!busyBeforeStart || survivalLeftMs <= 0 || session.exitSeen()) return false;
+  // What answers may be the older server: believe it only once ours has outlived a failed bind.
+  await run.waker.sleep(
+    Math.min(Math.ceil(survivalLeftMs), Math.max(1, Math.round(run.deadline - run.now()))),
+    run.signal,
+  );
+  return !run.signal?.aborted && run.now() < run.deadline;
+}
+
+function startedServerDiedWhileSomethingAnswers(session: EndpointSession): boolean {
+  // Something answers, but the server we started has died (typically port-in-use: an older server from an
+  // earlier step holds the port). The job's tests would talk to that stranger, so this is not ready.
+  return session.run.sources?.startedPid !== undefined && session.exitSeen();
+}
+
+/** The models-missing-then-pull rule: a server up without the required models gets them pulled (Ollama). */
+async function checkModelsOrPull(session: EndpointSession): Promise<Round> {
+  const settledModels = session.diagnose(false);
+  if (!settledModels || (settledModels.cause !== 'model-not-found' && settledModels.cause !== 'no-models')) {
+    return { kind: 'ready' };
+  }
+  const pull = await pullMissingModels(session);
+  // Pulled: list again, so the model list (not our word) says the model is there.
+  if (pull === 'pulled') return AGAIN;
+  return { kind: 'models-missing', finding: pull === 'failed' ? session.diagnose(false) : settledModels };
+}
+
+/** Not ready: end the wait when diagnosis has a verdict, else sleep the backoff delay. */
+async function settleOrBackOff(session: EndpointSession): Promise<Round> {
+  const { run } = session;
+  const remaining = session.timeLeftMs();
+  let finding = session.diagnose(remaining <= 0);
+  if (finding && (await awaitExitAfterFatalLine(session, finding)))
+    finding = session.diagnose(remaining <= 0);
+  if (finding) return { kind: 'settled', finding };
+  const delay = nextDelayMs(run.now() - run.startedAt, remaining, lastAttemptRefused(session));
+  if (delay === 'stop') return { kind: 'deadline', finding: session.diagnose(true) };
+  await run.waker.sleep(delay, run.signal);
+  if (run.signal?.aborted) return { kind: 'cancelled', finding: session.diagnose(true) };
+  return AGAIN;
+}
+
+function lastAttemptRefused(session: EndpointSession): boolean {
+  const lastAttempt = session.lastAttempt();
+  return lastAttempt !== undefined && classifyAttempt(lastAttempt)?.cause === 'connection-refused';
+}
+
+/**
+ * A fatal log line usually comes a moment before the started server exits. Waiting briefly for that exit
+ * (FATAL_LINE_EXIT_WAIT_MS; the waker ends the wait the instant it happens) lets the report carry the exit
+ * code too. True when the exit came.
+ */
+async function awaitExitAfterFatalLine(session: EndpointSession, found: Finding): Promise<boolean> {
+  const { run } = session;
+  const fromLog = found.evidence[0]?.kind === 'log';
+  if (!fromLog || run.sources?.startedPid === undefined || session.exitSeen()) return false;
+  const until = Math.min(run.deadline, run.now() + FATAL_LINE_EXIT_WAIT_MS);
+  while (!session.exitSeen() && run.now() < until && !run.signal?.aborted) {
+    await run.waker.sleep(Math.max(1, Math.round(until - run.now())), run.signal);
+  }
+  return session.exitSeen();
+}
