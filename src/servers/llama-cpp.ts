@@ -17,6 +17,15 @@ export const llamaCpp: ServerProfile = {
   ],
   logSignatures: [
     {
+      // `-hf repo:quant` downloads through the Hugging Face API; these are that download failing.
+      pattern:
+        /error from HF API, response code: \d{3}|get_repo_commit: error: GET failed|common_download_file\w*: \w* ?(?:error|failed)/,
+      cause: 'model-download-failed',
+      hint: "llama-server could not download the model from Hugging Face (-hf): check the repo and quant name, HF_TOKEN for a gated or private repo, and the runner's network; or download the GGUF in an earlier step and pass -m.",
+      sample:
+        'what():  error from HF API, response code: 500, data: {"error":"Internal Error - We\'re working hard to fix this as soon as possible!"}',
+    },
+    {
       pattern: /failed to open GGUF file|gguf_init_from_file.*failed/,
       cause: 'model-download-failed',
       hint: 'The GGUF file is missing or incomplete: check the -m path, or re-download the file.',
@@ -35,12 +44,6 @@ export const llamaCpp: ServerProfile = {
       hint: 'The GGUF file is truncated or corrupt (often an interrupted download): delete it and download it again.',
       sample:
         'llama_model_load: error loading model: tensor data is not within the file bounds, model is corrupted or incomplete',
-    },
-    {
-      pattern: /failed to allocate .*buffer|graph_reserve: failed to allocate compute buffers/,
-      cause: 'out-of-memory',
-      hint: 'Not enough memory for the model buffers: fewer GPU layers (-ngl), a smaller context (-c) or a smaller quant.',
-      sample: 'graph_reserve: failed to allocate compute buffers',
     },
     {
       // The reason sits on the "error loading model:" line or the one before; these lines only follow it.

@@ -30,7 +30,18 @@ export const ollama: ServerProfile = {
       sample: 'Error: pull model manifest: file does not exist',
     },
     {
-      pattern: /model requires more system memory|insufficient memory - required allocations/,
+      // The registry could not be reached: a pull (ollama pull, or a model pulled on first use) fails this way.
+      pattern:
+        /pull model manifest: (?:Get|Head) |max retries exceeded: |registry\.ollama\.ai\S{0,200}(?: |\\")?: ?(?:dial tcp|net\/http)|net\/http: TLS handshake timeout/,
+      cause: 'model-download-failed',
+      hint: 'Ollama could not download from its registry (registry.ollama.ai): check the network of the machine or container that runs Ollama, HTTPS_PROXY for the Ollama process itself, or pre-pull the model into a cached volume.',
+      sample:
+        'Error: pull model manifest: Get "https://registry.ollama.ai/v2/library/llama3/manifests/latest": dial tcp 104.21.75.227:443: i/o timeout',
+    },
+    {
+      // Before the generic "runner terminated" row: the same line often names the memory failure after it.
+      pattern:
+        /process has terminated: \S{0,40}(?:cudaMalloc failed: out of memory|out of memory|failed to allocate)|model requires more system memory|insufficient memory - required allocations/,
       cause: 'out-of-memory',
       hint: 'The model needs more memory than the runner has: use a smaller model or quantization.',
       sample: 'Error: model requires more system memory (8.9 GiB) than is available (6.7 GiB)',

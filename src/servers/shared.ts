@@ -26,6 +26,13 @@ export const SHARED_SIGNATURES: LogSignature[] = [
       '403 Forbidden: Please enable access to public gated repositories in your fine-grained token settings to view this repository. Make sure your token has the correct permissions.',
   },
   {
+    // The Hub answers 401 both for a repo that does not exist and for a gated one without a token: say both.
+    pattern: /RepositoryNotFoundError: 401 Client Error/,
+    cause: 'model-download-failed',
+    hint: 'The Hugging Face Hub answered 401 for this repo: either the id is wrong (check it for typos) or the repo is gated or private and the server has no token (accept the licence on the model page and pass HF_TOKEN: ${{ secrets.HF_TOKEN }}).',
+    sample: 'huggingface_hub.errors.RepositoryNotFoundError: 401 Client Error. (Request ID: Root=1-66f0)',
+  },
+  {
     pattern:
       /RepositoryNotFoundError|Repository Not Found for url|is not a valid model identifier listed on|is not a local folder and is not a valid model identifier/,
     cause: 'model-download-failed',
@@ -39,6 +46,15 @@ export const SHARED_SIGNATURES: LogSignature[] = [
     hint: 'The revision or file does not exist in the model repo: check --revision and the file names.',
     sample:
       'huggingface_hub.errors.RevisionNotFoundError: 404 Client Error. Revision Not Found for url: https://huggingface.co/api/models/Qwen/Qwen2.5-0.5B-Instruct/revision/v9.',
+  },
+  {
+    // The Hub unreachable after retries (urllib3), often through a TLS-inspecting proxy (CERTIFICATE_VERIFY_FAILED).
+    pattern:
+      /MaxRetryError: HTTPSConnectionPool\(host='(?:huggingface\.co|hf-mirror\.com|cdn-lfs[\w.-]{0,40})'/,
+    cause: 'model-download-failed',
+    hint: "The server could not reach the Hugging Face Hub: check the runner's network and proxy (a TLS-inspecting proxy needs its CA in REQUESTS_CA_BUNDLE for the server), or cache ~/.cache/huggingface and set HF_HUB_OFFLINE=1.",
+    sample:
+      "urllib3.exceptions.MaxRetryError: HTTPSConnectionPool(host='huggingface.co', port=443): Max retries exceeded with url: /meta-llama/Llama-3.2-1B-Instruct/resolve/main/config.json (Caused by SSLError(SSLCertVerificationError(1, '[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: self-signed certificate in certificate chain (_ssl.c:1006)')))",
   },
   {
     // docs/servers.md §10, unsourced: the transformers and huggingface_hub wordings for "offline and not cached". A bare
@@ -60,8 +76,18 @@ export const SHARED_SIGNATURES: LogSignature[] = [
       'ValueError: The repository nvidia/NVIDIA-Nemotron-Nano-9B-v2 contains custom code which must be executed to correctly load the model.',
   },
   {
+    // ggml (llama.cpp, and Ollama's runner built on it) allocating its buffers, on the GPU or the CPU. Before
+    // the CUDA row: the same line may end in cudaMalloc's words, and this hint fits it better.
     pattern:
-      /CUDA out of memory|torch\.(cuda\.)?OutOfMemoryError|cudaMalloc failed: out of memory|CUBLAS_STATUS_ALLOC_FAILED/,
+      /ggml_backend_\w{1,20}_buffer_type_alloc_buffer: (?:failed to allocate|allocating [\d.]+ MiB on device \d+: \w+ failed)|failed to allocate [\w ]{0,40}buffer|graph_reserve: failed to allocate compute buffers/,
+    cause: 'out-of-memory',
+    hint: 'Not enough memory for the model buffers: offload fewer layers to the GPU, use a smaller context or a smaller quantization, or a runner with more memory.',
+    sample: 'ggml_backend_cpu_buffer_type_alloc_buffer: failed to allocate buffer of size 437944320',
+  },
+  {
+    // ROCm says HIP, Intel GPUs XPU, Apple MPS: the same failure.
+    pattern:
+      /(?:CUDA|HIP|XPU|MPS) out of memory|torch\.(cuda\.)?OutOfMemoryError|cudaMalloc failed: out of memory|CUBLAS_STATUS_ALLOC_FAILED|hipErrorOutOfMemory/,
     cause: 'out-of-memory',
     hint: 'The GPU ran out of memory: use a smaller or quantized model, lower --max-model-len / context size, or free the GPU (a previous server may still hold it).',
     sample:
@@ -69,7 +95,7 @@ export const SHARED_SIGNATURES: LogSignature[] = [
   },
   {
     // docs/servers.md §10, unsourced: the C++ runtime's and Python's own wordings for a failed host allocation.
-    pattern: /\b(Cannot allocate memory|std::bad_alloc|MemoryError\b)/,
+    pattern: /\b(Cannot allocate memory|std::bad_alloc|MemoryError\b|ENOMEM\b)/,
     cause: 'out-of-memory',
     hint: 'The host ran out of memory: use a smaller model or a runner with more RAM.',
     sample: "terminate called after throwing an instance of 'std::bad_alloc'",
@@ -83,7 +109,7 @@ export const SHARED_SIGNATURES: LogSignature[] = [
   },
   {
     pattern:
-      /\[Errno 98\]|Address already in use|address already in use|couldn't bind HTTP server socket|Failed to bind to|Could not bind TCP Listener|EADDRINUSE/,
+      /\[Errno 98\]|Address already in use|address already in use|couldn't bind HTTP server socket|Failed to bind to|Could not bind TCP Listener|EADDRINUSE|port is already allocated|WinError 10048|Only one usage of each socket address|jede Socketadresse|yuva adresi \(|套接字地址/,
     cause: 'port-in-use',
     hint: 'The port is already taken, often by a server from an earlier step that is still running: stop it, or start this one on another port.',
     sample: 'Error: listen tcp 127.0.0.1:11434: bind: address already in use',
@@ -94,6 +120,36 @@ export const SHARED_SIGNATURES: LogSignature[] = [
     cause: 'server-exited',
     hint: 'No usable GPU is visible to the server: run on a GPU runner, pass --gpus all to the container (with the NVIDIA container toolkit), or pick a CPU build.',
     sample: 'RuntimeError: Failed to infer device type',
+  },
+  {
+    // An absolute URL in a request line reaches only a proxy: the server's own warm-up request (SGLang, vLLM)
+    // went through HTTP(S)_PROXY, and the proxy refused it.
+    pattern:
+      /"(?:GET|POST) http:\/\/(?:0\.0\.0\.0|127\.0\.0\.1|localhost)(?::\d{1,5})?\/\S{0,200} HTTP\/1\.[01]" (?:403|407|502|503|504)\b/,
+    cause: 'proxy-intercept',
+    hint: "The server's own warm-up request to itself went through a proxy: set NO_PROXY=localhost,127.0.0.1,0.0.0.0,::1 in the server's environment (and the step's).",
+    sample:
+      '[2025-08-13 11:01:03] http://172.16.37.200:3138 "GET http://0.0.0.0:25600/get_model_info HTTP/1.1" 403 3582',
+  },
+  {
+    pattern:
+      /ModuleNotFoundError: No module named|ImportError: cannot import name|ImportError: No module named/,
+    cause: 'server-exited',
+    hint: 'A Python dependency is missing from the environment the server runs in: install the package the line names (or the server with its extras, e.g. pip install "litellm[proxy]"), or use the official image.',
+    sample: "ModuleNotFoundError: No module named 'backoff'",
+  },
+  {
+    // dash (Ubuntu's /bin/sh) has no `source`: `start: source .venv/bin/activate && vllm serve` exits 127.
+    pattern: /^(?:\/bin\/)?sh: (?:\d{1,5}: )?source: not found/,
+    cause: 'server-exited',
+    hint: 'start runs under /bin/sh, which has no `source`: write `. .venv/bin/activate && vllm serve …`, or start: bash -c "source .venv/bin/activate && vllm serve …".',
+    sample: 'sh: 1: source: not found',
+  },
+  {
+    pattern: /^(?:\/bin\/)?sh: (?:\d{1,5}: )?[\w./+-]{1,200}: (?:command )?not found/,
+    cause: 'server-exited',
+    hint: 'The shell that ran start (/bin/sh) could not find the command: install the server in this job, put it on PATH, or give its full path (a virtualenv must be activated in the same start command).',
+    sample: 'sh: 1: vllm: not found',
   },
 ];
 

@@ -28,6 +28,12 @@ export const tgi: ServerProfile = {
       sample: 'not enough cuda devices',
     },
     {
+      pattern: /text-generation-server not found in PATH/,
+      cause: 'server-exited',
+      hint: "The image has the launcher but not TGI's Python server (text-generation-server): use an official TGI image for your hardware (e.g. the -rocm or -intel tag), or install the server in it.",
+      sample: 'ERROR download: text_generation_launcher: text-generation-server not found in PATH',
+    },
+    {
       // The Python traceback that follows names the real reason (GatedRepoError, RepositoryNotFoundError).
       pattern: /Error: DownloadError|Download encountered an error/,
       cause: 'model-download-failed',

@@ -19,7 +19,7 @@ export const vllm: ServerProfile = {
     },
     {
       pattern:
-        /KV cache is needed, which is larger than the available KV cache memory|is larger than the maximum number of tokens that can be stored in KV cache/,
+        /KV cache is needed, which is larger than the available KV cache memory|is larger than the maximum number of tokens that can be stored in KV cache|To serve at least one request with the models?'s max seq len/,
       cause: 'out-of-memory',
       hint: "The model's max sequence length does not fit the KV cache: lower --max-model-len to the estimate in the message.",
       sample:
