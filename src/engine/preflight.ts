@@ -3,7 +3,7 @@ import type { Config } from '../config/schema.js';
 import type { EndpointSpec } from '../config/endpoints.js';
 import { isLoopbackHost } from '../net/hosts.js';
 import { nextDelayMs } from './backoff.js';
-import { classifyAttempt, settle, type DiagnoseContext } from '../diagnose/diagnose.js';
+import { classifyAttempt, settle, type DiagnoseContext } from '../diagnose/index.js';
 import {
   EVIDENCE_BODY_CHARS,
   HEADER_EVIDENCE_MAX_CHARS,
