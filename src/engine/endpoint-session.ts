@@ -1,7 +1,7 @@
 import type { ServerKind } from '../causes.js';
 import type { Config } from '../config/schema.js';
 import type { EndpointSpec } from '../config/endpoints.js';
-import { settle, type DiagnoseContext } from '../diagnose/diagnose.js';
+import { settle, type DiagnoseContext } from '../diagnose/index.js';
 import {
   EVIDENCE_BODY_CHARS,
   HEADER_EVIDENCE_MAX_CHARS,

@@ -1,4 +1,4 @@
-import { classifyAttempt } from '../diagnose/diagnose.js';
+import { classifyAttempt } from '../diagnose/index.js';
 import { BUSY_PORT_SURVIVAL_MS, FATAL_LINE_EXIT_WAIT_MS } from '../limits.js';
 import type { Finding } from '../types.js';
 import { nextDelayMs } from './backoff.js';

@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { parseInputs, type RawInputs } from '../../src/config/schema.js';
-import { classifyAttempt } from '../../src/diagnose/diagnose.js';
+import { classifyAttempt } from '../../src/diagnose/index.js';
 import { MODEL_LIST_MAX_BYTES } from '../../src/limits.js';
 import { preflight } from '../../src/engine/preflight.js';
 import type { Evidence, PreflightResult } from '../../src/types.js';

@@ -11,7 +11,7 @@ import { toJsonReport } from '../../src/report/json.js';
 import { renderRedactedSummary } from '../../src/report/markdown.js';
 import { presentExtras, presentResult } from '../../src/report/present.js';
 import { createTerminalReporter } from '../../src/report/terminal.js';
-import { settle } from '../../src/diagnose/diagnose.js';
+import { settle } from '../../src/diagnose/index.js';
 import { matchLogLine } from '../../src/servers/index.js';
 import type { Evidence, PreflightResult } from '../../src/types.js';
 import { startFakeServer } from '../support/fake-server.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classifyAttempt } from '../../src/diagnose/diagnose.js';
+import { classifyAttempt } from '../../src/diagnose/index.js';
 import { parseInputs, type RawInputs } from '../../src/config/schema.js';
 import { preflight, type Progress } from '../../src/engine/preflight.js';
 import type { Evidence, PreflightResult } from '../../src/types.js';

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Cause, ServerKind } from '../../src/causes.js';
-import { settle, type DiagnoseContext } from '../../src/diagnose/diagnose.js';
+import { settle, type DiagnoseContext } from '../../src/diagnose/index.js';
 import { LogReader } from '../../src/evidence/log-reader.js';
 import type { Evidence, Finding } from '../../src/types.js';
 

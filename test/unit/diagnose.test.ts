@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import type { Cause } from '../../src/causes.js';
-import { classifyAttempt, settle, type DiagnoseContext } from '../../src/diagnose/diagnose.js';
+import { CAUSES, SERVER_KINDS, type Cause } from '../../src/causes.js';
+import { ATTEMPT_CAUSES } from '../../src/diagnose/classify.js';
+import { EXPLAINERS } from '../../src/diagnose/explain/index.js';
+import { classifyAttempt, settle, type DiagnoseContext } from '../../src/diagnose/index.js';
+import { decide, RULES, type Rule } from '../../src/diagnose/settle.js';
+import { signaturesFor } from '../../src/servers/index.js';
 import type { Evidence, ProbeResult, Stage, ProbeErrorCode } from '../../src/types.js';
 import { plainText } from '../../src/text.js';
 
@@ -453,5 +457,105 @@ describe('findings say what is wrong and how to fix it', () => {
     const lines = Array.from({ length: 50 }, (_, i) => log(`line ${i}`));
     const f = settle([...lines, exit(1)], context())!;
     expect(f.evidence.length).toBeLessThanOrEqual(12);
+  });
+});
+
+describe('causes: each one the code can name is in the contract, and each comes from a rule', () => {
+  const logCauses = new Set(
+    [undefined, ...SERVER_KINDS].flatMap((kind) => signaturesFor(kind).map((s) => s.cause)),
+  );
+  const declared = (rule: Rule): Cause[] => [...rule.produces, ...(rule.passesLogCause ? logCauses : [])];
+  const pull: Evidence = {
+    kind: 'pull',
+    atMs: 0,
+    model: 'llama3.2:1b',
+    status: 'pulling manifest',
+    failure: { reason: 'server-error', message: 'pull model manifest: file does not exist' },
+  };
+  const sick: Evidence = { kind: 'backend', atMs: 0, model: 'gpt-x', healthy: false, error: 'refused' };
+  const thrice = (attempt: (atMs: number) => Attempt) => [0, 1, 2].map(attempt);
+  const atDeadline = { deadlineReached: true };
+  /** One timeline per way to a cause; together they reach every rule. */
+  const timelines: { name: string; evidence: Evidence[]; ctx?: Partial<DiagnoseContext>; rule: string }[] = [
+    { name: 'cancelled', evidence: [{ kind: 'cancelled', atMs: 0, signal: 'SIGTERM' }], rule: 'cancelled' },
+    {
+      name: 'OOMKilled',
+      evidence: [container({ oomKilled: true, status: 'exited', exitCode: 137 })],
+      rule: 'container OOMKilled',
+    },
+    { name: 'gated', evidence: [log('GatedRepoError', 'gated-model', true)], rule: 'fatal log line' },
+    { name: 'port', evidence: [log('address in use', 'port-in-use', true)], rule: 'fatal log line' },
+    {
+      name: 'exit explained by a line',
+      evidence: [log('429 from the Hub', 'model-download-failed', false), exit(1)],
+      rule: 'server process or container ended',
+    },
+    { name: 'exit', evidence: [exit(127)], rule: 'server process or container ended' },
+    { name: 'container missing', evidence: [container({ status: 'missing' })], rule: 'container missing' },
+    { name: 'pull', evidence: [pull], rule: 'pull failed' },
+    { name: 'backend', evidence: [sick], rule: 'backends unhealthy' },
+    { name: 'no models', evidence: [models()], rule: 'models missing' },
+    {
+      name: 'missing model',
+      evidence: [models('a')],
+      ctx: { requiredModels: ['b'] },
+      rule: 'models missing',
+    },
+    { name: 'nothing', evidence: [], ctx: atDeadline, rule: 'no answer at the deadline' },
+    { name: 'refused', evidence: [refused()], ctx: atDeadline, rule: 'last attempt due' },
+    { name: 'dns', evidence: thrice(() => error('ENOTFOUND')), rule: 'last attempt due' },
+    { name: 'proxy', evidence: thrice(() => error('PROXY', { viaProxy: 'p' })), rule: 'last attempt due' },
+    { name: 'reset', evidence: [error('ECONNRESET')], ctx: atDeadline, rule: 'last attempt due' },
+    { name: 'tls', evidence: [error('TLS')], rule: 'last attempt due' },
+    { name: 'loading', evidence: [loading()], ctx: atDeadline, rule: 'last attempt due' },
+    { name: '500', evidence: [http(500, 'boom')], ctx: atDeadline, rule: 'last attempt due' },
+    { name: '404', evidence: thrice((atMs) => http(404, '', { atMs })), rule: 'last attempt due' },
+    { name: '401', evidence: [http(401, '')], rule: 'last attempt due' },
+    { name: '418', evidence: thrice((atMs) => http(418, 'teapot', { atMs })), rule: 'last attempt due' },
+    { name: 'smoke', evidence: [http(500, '', { stage: 'smoke' })], rule: 'last attempt due' },
+  ];
+  const decided = timelines.map((t) => ({ ...t, decision: decide(t.evidence, context(t.ctx)) }));
+
+  it('every cause a rule declares, a request can name or a log signature gives is in CAUSES', () => {
+    for (const rule of RULES) for (const cause of declared(rule)) expect(CAUSES).toContain(cause);
+  });
+
+  it('each cause a request can name has exactly one explainer, and it gives that cause', () => {
+    expect(Object.keys(EXPLAINERS).sort()).toEqual([...ATTEMPT_CAUSES].sort());
+    const explained = decided.filter((d) => d.rule === 'last attempt due');
+    const given = new Set(explained.map((d) => d.decision?.finding.cause));
+    expect([...given].sort()).toEqual([...ATTEMPT_CAUSES].sort());
+    for (const d of explained) {
+      const attempt = d.evidence.at(-1) as Attempt;
+      expect(d.decision?.finding.cause).toBe(classifyAttempt(attempt)?.cause);
+    }
+  });
+
+  it.each(decided)('$name: decided by "$rule", with a cause that rule declares', ({ rule, decision }) => {
+    expect(decision?.rule.name).toBe(rule);
+    expect(declared(decision!.rule)).toContain(decision!.finding.cause);
+  });
+
+  it('every CAUSES entry comes from some rule, save invalid-input (the input check gives it)', () => {
+    const fromRules = new Set(RULES.flatMap(declared));
+    const reached = new Set(decided.map((d) => d.decision?.finding.cause));
+    const expected = CAUSES.filter((c) => c !== 'invalid-input');
+    expect(expected.filter((c) => !fromRules.has(c))).toEqual([]);
+    expect(expected.filter((c) => !reached.has(c))).toEqual([]);
+  });
+
+  it('the rules run in the documented order', () => {
+    expect(RULES.map((r) => r.name)).toEqual([
+      'cancelled',
+      'container OOMKilled',
+      'fatal log line',
+      'server process or container ended',
+      'container missing',
+      'pull failed',
+      'backends unhealthy',
+      'models missing',
+      'no answer at the deadline',
+      'last attempt due',
+    ]);
   });
 });

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CAUSES, SERVER_KINDS } from '../../src/causes.js';
 import { INPUT_NAMES, parseInputs, type InputName, type RawInputs } from '../../src/config/schema.js';
-import { settle, type DiagnoseContext } from '../../src/diagnose/diagnose.js';
+import { settle, type DiagnoseContext } from '../../src/diagnose/index.js';
 import { FINDING_MAX_EVIDENCE, SUMMARY_MAX_BYTES } from '../../src/limits.js';
 import { createRedactor, keepVocabulary } from '../../src/redact.js';
 import { presentExtras, presentResult } from '../../src/report/present.js';

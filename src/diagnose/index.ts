@@ -1,0 +1,3 @@
+export { classifyAttempt } from './classify.js';
+export type { DiagnoseContext } from './context.js';
+export { settle } from './settle.js';
