@@ -13,12 +13,18 @@ import type { LineShape } from '../types.js';
  * consumes a bounded, distinct shape, so stripping is linear.
  */
 const PREFIXES: readonly RegExp[] = [
-  // A pasted quote or a list marker.
+  // A pasted quote, a list marker or a table cell.
   /^(?:>\s?)+/,
+  /^\|\s/,
   // Docker Compose: "svc-1  | ", "api_1  | ".
   /^[\w.-]{1,64}\s{0,40}\|\s?/,
   // journald / syslog: "Apr 29 12:31:28 host ollama[1654667]: ".
-  /^[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d [\w.-]{1,64} [\w.@/-]{1,64}(?:\[\d{1,10}\])?: /,
+  // The month may be localised ("7月") or cut off by the paste.
+  /^\S{0,6} ?[ \d]\d \d\d:\d\d:\d\d [\w.-]{1,64} [\w.@/-]{1,64}(?:\[\d{1,10}\])?: /,
+  // Go's log package ("2024/07/09 06:51:25 "), zerolog's console ("5:38AM "), a bare syslog time ("Jan 07 09:55:05 ").
+  /^\d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d(?:\.\d{1,9})?\s/,
+  /^\d{1,2}:\d\d(?:AM|PM)\s/,
+  /^\S{0,6} ?\d\d \d\d:\d\d:\d\d\s/,
   // RFC 3339 timestamps (docker --timestamps, TGI, Kubernetes): "2024-02-08T08:40:56.161703147Z ".
   /^\[?\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d{1,9})?(?:Z|[+-]\d\d:?\d\d)?\]?\s{0,4}/,
   // vLLM V1 process tags and torch ranks: "(EngineCore_DP0 pid=316) ", "(APIServer pid=1) ", "[rank0]: ".
@@ -34,7 +40,16 @@ const PREFIXES: readonly RegExp[] = [
 
 /** A level word and, for Rust and Python loggers, the module that logged: "ERROR text_generation_launcher: ". */
 const LEVEL_PREFIX =
-  /^\[?(DEBUG|INFO|WARNING|WARN|ERROR|CRITICAL|FATAL)\]?:?\s{1,4}(?:[a-z_][\w]{0,60}(?:::[\w]{1,60}){0,6}:\s)?/;
+  /^\[?(DEBUG|INFO|WARNING|WARN|ERROR|CRITICAL|FATAL|ERR|FTL|WRN|INF|DBG)\]?:?\s{1,4}(?:[a-z_][\w]{0,60}(?:::[\w]{1,60}){0,6}:\s)?/;
+
+/** zerolog's console abbreviations, as LocalAI prints them. */
+const LEVEL_NAMES: Record<string, string> = {
+  ERR: 'ERROR',
+  FTL: 'FATAL',
+  WRN: 'WARNING',
+  INF: 'INFO',
+  DBG: 'DEBUG',
+};
 
 /** Ollama (Go slog): `time=… level=ERROR source=sched.go:457 msg="error loading llama server" error="…"`. */
 const SLOG_LEVEL = /(?:^|\s)level=(\w{1,10})(?:\s|$)/;
@@ -93,12 +108,12 @@ export function logMessage(line: string): LogMessage {
     return { text: error ? `${msg}: ${error}` : msg, level: slogLevel.toUpperCase() };
   }
   const level = LEVEL_PREFIX.exec(text);
-  if (level) return { text: text.slice(level[0].length), level: level[1]!.toUpperCase() };
+  if (level) return { text: text.slice(level[0].length), level: LEVEL_NAMES[level[1]!] ?? level[1]! };
   return { text };
 }
 
 const USAGE_ERROR =
-  /^(?:[\w.-]{1,60}(?: [\w.-]{1,40}){0,3}: )?error: (?:unrecognized arguments?|unknown argument|invalid (?:argument|value|choice)|argument |the following arguments are required|unexpected argument|invalid value)/i;
+  /^(?:(?:[\w.-]{1,60}(?: [\w.-]{1,40}){0,3}: )?error: (?:unrecognized arguments?|unknown argument|invalid (?:argument|value|choice)|argument |the following arguments are required|unexpected argument|invalid value)|error while handling argument )/i;
 const CLICK_USAGE =
   /^Error: (?:Got unexpected extra argument|No such option|Invalid value for|Missing option|Missing argument)/;
 const PANIC =
@@ -106,7 +121,7 @@ const PANIC =
 // "torch.OutOfMemoryError: …", "ValueError: …", "huggingface_hub.errors.GatedRepoError: …"; not a code line.
 const EXCEPTION =
   /^(?:[a-z_][\w]{0,40}\.){0,6}[A-Z]\w{0,60}(?:Error|Exception|Exit|Interrupt|Warning)(?::\s|$)/;
-const ERROR_LINE = /^(?:Error|error|ERROR|Fatal|FATAL|fatal)(?:\[\w{1,20}\])?:\s?\S/;
+const ERROR_LINE = /^(?:Error|error|ERROR|Fatal|FATAL|fatal)(?:\[\w{1,20}\])?:\s?\S|\b[Ff]ailed to start\b/;
 
 /** The shape of a log line's message, or undefined for an ordinary line. */
 export function lineShape(message: LogMessage): LineShape | undefined {

@@ -3,6 +3,7 @@ import type { Cause } from '../../causes.js';
 import { ours, text, type Text } from '../../text.js';
 import type { Evidence, Finding } from '../../types.js';
 import type { ContainerEvidence, ExitEvidence, LogEvidence } from '../context.js';
+import { adviceForShape, decisiveLine, quotedLine } from '../decisive-line.js';
 import { finding, logsAround, type FindingOf } from '../finding.js';
 
 /** A container in one of these states has stopped serving: `restarting` is a crash loop in progress. */
@@ -41,7 +42,7 @@ export function fatalLogFinding(
     : isContainerDead(container)
       ? text` The container is ${container.status}.`
       : text``;
-  return finding(log.cause, text`${log.source} says: ${log.line}${where}`, ours(log.hint ?? ''), [
+  return finding(log.cause, text`${log.source} says: ${quotedLine(log.line)}${where}`, ours(log.hint ?? ''), [
     log,
     ...(exit ? [exit] : []),
     ...(container ? [container] : []),
@@ -59,20 +60,27 @@ export function serverEndedFinding(
   if (explainingLog) {
     return finding(
       explainingLog.cause,
-      text`${what}; ${explainingLog.source} says: ${explainingLog.line}`,
+      text`${what}; ${explainingLog.source} says: ${quotedLine(explainingLog.line)}`,
       ours(explainingLog.hint ?? ''),
       [explainingLog, end, ...logsAround(evidence)],
     );
   }
+  // No signature explains it: quote the line whose shape says it did (the exception, the usage error).
+  const decisive = decisiveLine(evidence, end.atMs);
+  const advice = end.kind === 'exit' ? exitAdvice(end) : undefined;
+  const shapeAdvice = decisive ? adviceForShape(decisive.shape, decisive.line) : undefined;
   return finding(
     'server-exited',
-    text`${what}.`,
-    end.kind === 'exit'
-      ? ours(exitAdvice(end))
-      : ours(
-          'Read the container log lines below (docker logs); a service container that exits at start usually has a bad command or missing environment.',
-        ),
-    [end, ...logsAround(evidence)],
+    decisive ? text`${what}; ${decisive.source} says: ${quotedLine(decisive.line)}` : text`${what}.`,
+    // An exit code that says more than the line (127, SIGKILL, 0) keeps its own advice.
+    shapeAdvice && (advice === undefined || advice === GENERIC_EXIT_ADVICE)
+      ? shapeAdvice
+      : advice !== undefined
+        ? ours(advice)
+        : ours(
+            'Read the container log lines below (docker logs); a service container that exits at start usually has a bad command or missing environment.',
+          ),
+    [...(decisive ? [decisive] : []), end, ...logsAround(evidence)],
   );
 }
 
@@ -125,5 +133,8 @@ function exitAdvice(exit: ExitEvidence): string {
     return 'The shell could not find the command (exit code 127): check that the server is installed in this step and on PATH.';
   if (exit.code === 126)
     return 'The shell found the command but could not execute it (exit code 126): check its permissions.';
-  return 'Read the last lines of its log below; run the start command by hand to see the full error.';
+  return GENERIC_EXIT_ADVICE;
 }
+
+const GENERIC_EXIT_ADVICE =
+  'Read the last lines of its log below; run the start command by hand to see the full error.';
