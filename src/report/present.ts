@@ -1,7 +1,6 @@
 import { keepVocabulary, redactDeep, redactText, type Redactor, type Shown } from '../redact.js';
 import type { Text } from '../text.js';
 import type { Evidence, PreflightResult } from '../types.js';
-import type { SummaryExtras } from './markdown.js';
 import { shownLogLine } from './text.js';
 
 /**
@@ -11,6 +10,14 @@ import { shownLogLine } from './text.js';
  */
 export type ShownResult = Shown<PreflightResult>;
 export type ShownEvidence = Shown<Evidence>;
+
+/** What a run leaves besides its result, raw: the last lines of each log, the log file, the export choice. */
+export interface SummaryExtras {
+  tails: Array<{ source: string; lines: string[] }>;
+  logFile?: string;
+  /** Export OPENAI_BASE_URL / OPENAI_API_BASE for later steps on success. */
+  exportEnv?: boolean;
+}
 export interface ShownExtras {
   tails: Array<{ source: string; lines: string[] }>;
   logFile?: string;

@@ -1,4 +1,4 @@
-import { describe, formatAt } from './markdown.js';
+import { describe, formatAt } from './describe.js';
 import type { ShownEvidence } from './present.js';
 
 /**

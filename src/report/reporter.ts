@@ -3,7 +3,7 @@ import type { Progress } from '../engine/preflight.js';
 import type { PreflightResult } from '../types.js';
 import { INPUT_ECHO_MAX_CHARS } from '../limits.js';
 import { ours, quote, text, type Text } from '../text.js';
-import type { SummaryExtras } from './markdown.js';
+import type { SummaryExtras } from './present.js';
 
 /** Every side effect of a run goes through one of these: the Actions runner, a terminal, or JSON. */
 export interface Reporter {

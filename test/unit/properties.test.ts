@@ -5,13 +5,13 @@ import { INPUT_NAMES, parseInputs, type InputName, type RawInputs } from '../../
 import { settle, type DiagnoseContext } from '../../src/diagnose/index.js';
 import { FINDING_MAX_EVIDENCE, SUMMARY_MAX_BYTES } from '../../src/limits.js';
 import { createRedactor, keepVocabulary } from '../../src/redact.js';
-import { presentExtras, presentResult } from '../../src/report/present.js';
+import { presentExtras, presentResult, type SummaryExtras } from '../../src/report/present.js';
 import { plainText, quote, Text } from '../../src/text.js';
 
 /** Secrets this long are not ordinary words: a report may not show them anywhere, not even in our own words. */
 const LONG_SECRET_CHARS = 8;
 import { toJsonReport } from '../../src/report/json.js';
-import { renderRedactedSummary, type SummaryExtras } from '../../src/report/markdown.js';
+import { renderRedactedSummary } from '../../src/report/markdown.js';
 import { createTerminalReporter } from '../../src/report/terminal.js';
 import type { Evidence, PreflightResult, ProbeResult, Stage } from '../../src/types.js';
 

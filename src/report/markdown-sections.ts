@@ -1,0 +1,120 @@
+import { formatDuration } from '../config/duration.js';
+import { LOG_LINES_QUOTED } from '../limits.js';
+import { describe, endpointNotes, formatAt, timelineRows, type TimelineRow } from './describe.js';
+import { code, escapeMarkdown, htmlText } from './markdown-text.js';
+import type { ShownResult } from './present.js';
+
+// The job summary's parts. Each section is a list of lines that starts with a blank one, and closes every
+// code fence and <details> it opens, so the summary can leave out any section whole.
+
+type ShownEndpoint = ShownResult['endpoints'][number];
+type ShownFinding = NonNullable<ShownResult['finding']>;
+type Section = string[];
+
+/** The verdict: ready or not, and when not, what is wrong and how to fix it. */
+export function verdictHead(result: ShownResult): string[] {
+  const head: string[] = [];
+  if (result.demo)
+    head.push('> [!NOTE]\n> This is a demo run of llm-preflight against a demo server it started itself.\n');
+  if (result.ready) {
+    head.push(`## ✅ LLM server ready in ${formatDuration(result.elapsedMs)}`);
+    return head;
+  }
+  const f = result.finding;
+  head.push(`## ❌ LLM server not ready: \`${f?.cause ?? 'unknown'}\``);
+  if (f) {
+    head.push(
+      '',
+      `**What is wrong:** ${escapeMarkdown(f.summary)}`,
+      '',
+      `**How to fix it:** ${escapeMarkdown(f.hint)}`,
+    );
+  }
+  return head;
+}
+
+export function endpointTable(endpoints: readonly ShownEndpoint[]): string[] {
+  return [
+    '',
+    '| endpoint | ready | server | version | models | elapsed |',
+    '|---|---|---|---|---|---|',
+    ...endpoints.map(endpointRow),
+  ];
+}
+
+function endpointRow(e: ShownEndpoint): string {
+  const models = e.models.length
+    ? code(e.models.slice(0, 5).join(', ') + (e.models.length > 5 ? ` … (${e.models.length})` : ''))
+    : '—';
+  return `| ${code(e.baseUrl)} | ${e.ready ? '✅' : `❌ \`${e.finding?.cause ?? ''}\``} | ${e.server} | ${e.serverVersion ? code(e.serverVersion) : '—'} | ${models} | ${formatDuration(e.elapsedMs)} |`;
+}
+
+export function warningSection(warning: string): Section {
+  return ['', `> [!WARNING]\n> ${escapeMarkdown(warning)}`];
+}
+
+/** The smoke requests that answered, with their timings; none when no smoke request answered. */
+export function smokeSection(e: ShownEndpoint): Section | undefined {
+  const smoke = e.smoke.filter((s) => s.ok);
+  if (!smoke.length) return undefined;
+  const timings = smoke.map(
+    (s) =>
+      `${code(s.model)}: ${s.ttftMs !== undefined ? `first token ${s.ttftMs} ms, ` : ''}total ${s.totalMs} ms`,
+  );
+  return ['', '**Smoke test:** ' + timings.join('; ')];
+}
+
+/** What `pull` and `deep` did (endpointNotes), in one paragraph. */
+export function notesSection(e: ShownEndpoint): Section | undefined {
+  const notes = endpointNotes(e);
+  return notes.length ? ['', notes.map(escapeMarkdown).join(' ')] : undefined;
+}
+
+export function evidenceSection(finding: ShownFinding | undefined): Section | undefined {
+  if (!finding?.evidence.length) return undefined;
+  const items = finding.evidence.map((ev) => {
+    const { what, result } = describe(ev);
+    return `- ${formatAt(ev.atMs)} · ${escapeMarkdown(what)}: ${code(result)}`;
+  });
+  return ['', '<details open><summary>Evidence</summary>', '', ...items, '', '</details>'];
+}
+
+/** One endpoint's timeline as a table, open when the run failed (that is where the reader looks next). */
+export function timelineSection(e: ShownEndpoint, ready: boolean): Section | undefined {
+  const rows = timelineRows(e.timeline);
+  if (!rows.length) return undefined;
+  return [
+    '',
+    `<details${ready ? '' : ' open'}><summary>Timeline for ${htmlText(e.baseUrl)}</summary>`,
+    '',
+    '| time | check | result |',
+    '|---|---|---|',
+    ...rows.map(timelineTableRow),
+    '',
+    '</details>',
+  ];
+}
+
+function timelineTableRow(row: TimelineRow): string {
+  const time = row.count > 1 ? `${formatAt(row.fromMs)} – ${formatAt(row.toMs)}` : formatAt(row.fromMs);
+  return `| ${time} | ${escapeMarkdown(row.what)} | ${code(row.result)}${row.count > 1 ? ` ×${row.count}` : ''} |`;
+}
+
+export function logTailSection(tail: { source: string; lines: string[] }): Section | undefined {
+  if (!tail.lines.length) return undefined;
+  return [
+    '',
+    `<details><summary>Last lines of ${htmlText(tail.source)}</summary>`,
+    '',
+    '```text',
+    // A log line must not close the fence: break every run of three backticks.
+    ...tail.lines.slice(-LOG_LINES_QUOTED).map((l) => l.replace(/```/g, "'''")),
+    '```',
+    '',
+    '</details>',
+  ];
+}
+
+export function logFileSection(logFile: string | undefined): Section | undefined {
+  return logFile ? ['', `Server log: ${code(logFile)}`] : undefined;
+}
