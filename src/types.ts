@@ -91,6 +91,8 @@ export type Evidence =
       hint?: string;
       /** The server cannot recover from what this line reports. */
       fatal?: boolean;
+      /** A wrapper line whose real cause is printed around it (servers/profile.ts LogSignature.generic). */
+      generic?: boolean;
       /** Set for a line no signature knows whose shape says error (evidence/log-line-shape.ts). */
       shape?: LineShape;
     }

@@ -42,6 +42,9 @@ const PREFIXES: readonly RegExp[] = [
 const LEVEL_PREFIX =
   /^\[?(DEBUG|INFO|WARNING|WARN|ERROR|CRITICAL|FATAL|ERR|FTL|WRN|INF|DBG)\]?:?\s{1,4}(?:[a-z_][\w]{0,60}(?:::[\w]{1,60}){0,6}:\s)?/;
 
+const GLOG_PREFIX = /^\[([EWIF]) [\w./-]{1,80}:\d{1,6}\]\s{0,4}/;
+const GLOG_LEVELS: Record<string, string> = { E: 'ERROR', W: 'WARNING', I: 'INFO', F: 'FATAL' };
+
 /** zerolog's console abbreviations, as LocalAI prints them. */
 const LEVEL_NAMES: Record<string, string> = {
   ERR: 'ERROR',
@@ -107,6 +110,9 @@ export function logMessage(line: string): LogMessage {
     const error = fields.get('error');
     return { text: error ? `${msg}: ${error}` : msg, level: slogLevel.toUpperCase() };
   }
+  // glog-style C++ logs (PyTorch, NCCL): "[E ProcessGroupNCCL.cpp:828] ".
+  const glog = GLOG_PREFIX.exec(text);
+  if (glog) return { text: text.slice(glog[0].length), level: GLOG_LEVELS[glog[1]!] ?? 'INFO' };
   const level = LEVEL_PREFIX.exec(text);
   if (level) return { text: text.slice(level[0].length), level: LEVEL_NAMES[level[1]!] ?? level[1]! };
   return { text };
@@ -116,8 +122,8 @@ const USAGE_ERROR =
   /^(?:(?:[\w.-]{1,60}(?: [\w.-]{1,40}){0,3}: )?error: (?:unrecognized arguments?|unknown argument|invalid (?:argument|value|choice)|argument |the following arguments are required|unexpected argument|invalid value)|error while handling argument )/i;
 const CLICK_USAGE =
   /^Error: (?:Got unexpected extra argument|No such option|Invalid value for|Missing option|Missing argument)/;
-const PANIC =
-  /^(?:panic: |fatal error: |thread '[^']{0,80}' panicked at|terminate called after throwing|what\(\): )/;
+// Not "terminate called after throwing …": that wrapper names only a type; its what() line has the message.
+const PANIC = /^(?:panic: |fatal error: |thread '[^']{0,80}' panicked at|what\(\): )/;
 // "torch.OutOfMemoryError: …", "ValueError: …", "huggingface_hub.errors.GatedRepoError: …"; not a code line.
 const EXCEPTION =
   /^(?:[a-z_][\w]{0,40}\.){0,6}[A-Z]\w{0,60}(?:Error|Exception|Exit|Interrupt|Warning)(?::\s|$)/;

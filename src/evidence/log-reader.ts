@@ -45,6 +45,11 @@ export function cleanLogLine(raw: string): string {
   return keepChars(lastFrame.replace(CONTROL, '').trimEnd(), LOG_LINE_KEEP_CHARS);
 }
 
+/** A line of Python source that a traceback quotes ("raise ValueError(...)", 'File "x.py", line 3'). */
+function isQuotedCode(line: string): boolean {
+  return /^(?:raise |File ")/.test(logMessage(line).text);
+}
+
 /**
  * Reads a server's log as it grows: splits it into lines, keeps the last ones, and turns lines that match a
  * known signature into evidence. Pure apart from the callbacks and one timer (see GENERIC_LINE_GRACE_MS);
@@ -109,7 +114,9 @@ export class LogReader {
     if (line.trim() === '') return;
     this.ring.push(line);
     if (this.ring.length > LOG_RING_LINES) this.ring.shift();
-    const signature = matchLogLine(line, this.kind);
+    // A traceback quotes the source line that raised ("raise RuntimeError(...)"): the exception line after it
+    // is the server's message, and must be the one that decides and is quoted.
+    const signature = isQuotedCode(line) ? undefined : matchLogLine(line, this.kind);
     if (signature && this.matched < LOG_EVIDENCE_MAX_LINES) {
       this.matched++;
       const fatal = signature.fatal !== false;
@@ -121,6 +128,7 @@ export class LogReader {
         cause: signature.cause,
         hint: signature.hint,
         fatal,
+        ...(signature.generic ? { generic: true } : {}),
       };
       if (fatal && signature.generic) {
         this.hold(ev);

@@ -45,7 +45,9 @@ export function detectServer(res: ModelsResponse): ServerKind | undefined {
 export function signaturesFor(kind: ServerKind | undefined): LogSignature[] {
   const specific =
     kind && kind !== 'openai'
-      ? PROFILES[kind].logSignatures
+      ? [PROFILES[kind], ...(PROFILES[kind].embeds ?? []).map((inner) => PROFILES[inner])].flatMap(
+          (p) => p.logSignatures,
+        )
       : Object.values(PROFILES).flatMap((p) => p.logSignatures);
   return [
     ...SHARED_SIGNATURES.filter((s) => s.cause === 'gated-model'),

@@ -12,6 +12,7 @@ export const localai: ServerProfile = {
     return entries.length > 0 && entries.every((e) => !('owned_by' in e) && !('created' in e));
   },
   readyLog: [/LocalAI API is listening|Fiber .* listening|API server listening/i],
+  embeds: ['llamacpp'],
   logSignatures: [
     {
       pattern: /Failed to install model|gallery\.InstallModel|error installing model/,
@@ -26,6 +27,15 @@ export const localai: ServerProfile = {
       hint: 'The model file is not in the models directory: download it first (local-ai models install, or a gallery/URI in the model config), or fix the path in the model config.',
       sample:
         '5:38AM INF [whisper] Fails: could not load model: rpc error: code = Unknown desc = stat /build/models/huggingface:/l3utterfly/phi-2-layla-v1-chatml-gguf/phi-2-layla-v1-chatml-Q8_0.gguf: no such file or directory',
+    },
+    {
+      // Each backend LocalAI tries says this; the backend's own output before it names the reason.
+      pattern: /Fails: could not load model/,
+      cause: 'server-exited',
+      generic: true,
+      hint: "LocalAI's backend could not load the model: the lines before say why (memory, a model format the backend does not support, a backend that crashed).",
+      sample:
+        'api_1  | 8:39AM INF [llama-cpp] Fails: could not load model: rpc error: code = Unavailable desc = error reading from server: EOF',
     },
   ],
 };

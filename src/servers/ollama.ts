@@ -22,6 +22,7 @@ export const ollama: ServerProfile = {
     );
   },
   readyLog: [/Listening on .*\(version/],
+  embeds: ['llamacpp'],
   logSignatures: [
     {
       pattern: /pull model manifest: file does not exist|manifest unknown/,

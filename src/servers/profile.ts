@@ -39,6 +39,11 @@ export interface ServerProfile {
   /** Log lines that mean "ready now": probe at once instead of at the next tick. */
   readyLog: RegExp[];
   logSignatures: LogSignature[];
+  /**
+   * Servers this one runs inside it, whose log lines it passes on: Ollama and LocalAI run llama.cpp, so a
+   * llama.cpp line ("unknown model architecture") means the same in their logs.
+   */
+  embeds?: ServerKind[];
 }
 
 export function dataEntries(json: unknown): Array<Record<string, unknown>> {

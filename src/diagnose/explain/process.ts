@@ -42,12 +42,22 @@ export function fatalLogFinding(
     : isContainerDead(container)
       ? text` The container is ${container.status}.`
       : text``;
-  return finding(log.cause, text`${log.source} says: ${quotedLine(log.line)}${where}`, ours(log.hint ?? ''), [
-    log,
-    ...(exit ? [exit] : []),
-    ...(container ? [container] : []),
-    ...logsAround(evidence),
-  ]);
+  // A wrapper line ("Shard 0 failed to start") decided because no specific line did: the error-shaped line
+  // nearest it usually is the specific one ("ValueError: `num_heads` must be divisible by `num_shards`").
+  const decisive = log.generic ? decisiveLine(evidence, exit?.atMs ?? Number.POSITIVE_INFINITY) : undefined;
+  const detail = decisive ? text`; before it: ${quotedLine(decisive.line)}` : text``;
+  return finding(
+    log.cause,
+    text`${log.source} says: ${quotedLine(log.line)}${detail}${where}`,
+    ours(log.hint ?? ''),
+    [
+      ...(decisive ? [decisive] : []),
+      log,
+      ...(exit ? [exit] : []),
+      ...(container ? [container] : []),
+      ...logsAround(evidence),
+    ],
+  );
 }
 
 /** The server ended before it was ready: a log line that explains it, or else how it ended. */
