@@ -146,6 +146,12 @@ export type PullFailure =
   | { reason: 'connection'; code: ProbeErrorCode }
   | { reason: 'no-success' };
 
+/** One piece of evidence as it happens, for the live progress lines. */
+export interface Progress {
+  endpoint: string;
+  evidence: Evidence;
+}
+
 export interface Finding {
   cause: Cause;
   /** One line: what is wrong. */

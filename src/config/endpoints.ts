@@ -33,10 +33,7 @@ export function parseEndpointLines(text: string): EndpointParse {
     const modelsText = eq === -1 ? '' : line.slice(eq).replace(/^\s*=\s*/, '');
     const parsed = parseBaseUrl(urlText);
     if (!parsed.ok) return parsed;
-    const models = modelsText
-      .split(',')
-      .map((m) => m.trim())
-      .filter((m) => m !== '');
+    const models = splitList(modelsText);
     endpoints.push({ ...parsed.endpoint, models });
   }
   return { ok: true, endpoints };
@@ -103,4 +100,12 @@ function decodeUserinfo(text: string): string {
   } catch {
     return text;
   }
+}
+
+/** A list as users write one in an input: items separated by commas or new lines. */
+export function splitList(value: string): string[] {
+  return value
+    .split(/[\n,]/)
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
 }

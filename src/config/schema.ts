@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { SERVER_KINDS, type ServerKind } from '../causes.js';
 import { REQUEST_TIMEOUT_FLOOR_MS } from '../limits.js';
 import { parseDurationMs } from './duration.js';
-import { parseEndpointLines, type EndpointSpec } from './endpoints.js';
+import { parseEndpointLines, splitList, type EndpointSpec } from './endpoints.js';
 
 /**
  * The raw inputs, keyed by their action input names. Every surface (action, CLI, environment) builds this
@@ -84,13 +84,6 @@ const durationInput = (maxMs: number, minMs: number, example: string) =>
 const optionalText = z.string().transform((value) => (value.trim() === '' ? undefined : value.trim()));
 
 const modelList = z.string().transform((value) => splitList(value));
-
-export function splitList(value: string): string[] {
-  return value
-    .split(/[\n,]/)
-    .map((item) => item.trim())
-    .filter((item) => item !== '');
-}
 
 const serverInput = z.string().transform((value, ctx) => {
   const trimmed = value

@@ -3,7 +3,7 @@
  * its probes), giving a verdict and, when something is wrong, a fix.
  */
 import { unbracket } from '../net/hosts.js';
-import { noProxyCovers, PROXY_VARIABLES } from '../net/proxy-env.js';
+import { noProxyCovers, PROXY_VARIABLES, splitNoProxy } from '../net/proxy-env.js';
 import { join } from 'node:path';
 import { formatBytes } from '../servers/ollama-pull.js';
 
@@ -73,7 +73,7 @@ export function checkProxy(
     };
   }
   const existing = (env.no_proxy ?? env.NO_PROXY ?? '').trim();
-  const wanted = [...new Set([...splitList(existing), ...uncovered])].join(',');
+  const wanted = [...new Set([...splitNoProxy(existing), ...uncovered])].join(',');
   return {
     name: 'proxy',
     verdict: 'warn',
@@ -83,13 +83,6 @@ export function checkProxy(
       `(llm-preflight itself never proxies loopback).${differ}`,
     fix: `Set both spellings for the job: NO_PROXY=${wanted} and no_proxy=${wanted}.`,
   };
-}
-
-function splitList(text: string): string[] {
-  return text
-    .split(/[,\s]+/)
-    .map((s) => s.trim())
-    .filter((s) => s !== '');
 }
 
 /** A proxy URL with its credentials masked. */

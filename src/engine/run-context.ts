@@ -1,12 +1,9 @@
-import type { Evidence } from '../types.js';
+import type { Progress, Evidence } from '../types.js';
 import type { EvidenceSources } from '../evidence/sources.js';
 import type { Prober } from '../net/probe.js';
 import type { Waker } from './waker.js';
 
-export interface Progress {
-  endpoint: string;
-  evidence: Evidence;
-}
+export type { Progress } from '../types.js';
 
 export interface PreflightDeps {
   env: Record<string, string | undefined>;

@@ -5,6 +5,11 @@ export function unbracket(host: string): string {
   return host.replace(/^\[|\]$/g, '');
 }
 
+/** The path of a URL; text that no longer parses as one (a redacted URL) is shown as it is, never thrown on. */
+export function urlPath(url: string): string {
+  return URL.canParse(url) ? new URL(url).pathname : url;
+}
+
 /** Hosts that name this machine: requests to them never go through a proxy. */
 export function isLoopbackHost(host: string): boolean {
   const h = unbracket(host).toLowerCase();

@@ -8,6 +8,14 @@ import { isLoopbackHost, unbracket } from './hosts.js';
  * the doctor all route by these rules, so what we say about a proxy is what our requests do.
  */
 
+/** NO_PROXY's entries: clients split it at commas and at white space. */
+export function splitNoProxy(value: string): string[] {
+  return value
+    .split(/[,\s]+/)
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '');
+}
+
 /** Every variable a client reads for a proxy, lower case first (curl and Python prefer it). */
 export const PROXY_VARIABLES = [
   'http_proxy',
@@ -63,7 +71,7 @@ export function proxyFor(
 export function noProxyMatches(target: URL, noProxy: string, options: { anyPort?: boolean } = {}): boolean {
   const host = unbracket(target.hostname).toLowerCase();
   const port = target.port || (target.protocol === 'https:' ? '443' : '80');
-  for (const raw of noProxy.split(/[,\s]+/)) {
+  for (const raw of splitNoProxy(noProxy)) {
     const entry = raw.trim().toLowerCase();
     if (entry === '') continue;
     if (entry === '*') return true;

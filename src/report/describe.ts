@@ -1,5 +1,6 @@
 import { TIMELINE_MAX_ROWS } from '../limits.js';
 import { describePullFailure, formatBytes } from '../servers/ollama-pull.js';
+import { urlPath } from '../net/hosts.js';
 import { oneLine, plainText } from '../text.js';
 import type { ShownEvidence, ShownResult } from './present.js';
 
@@ -45,7 +46,7 @@ export function describe(ev: ShownEvidence): Described {
 
 function describeAttempt(ev: ShownOf<'attempt'>): Described {
   const r = ev.result;
-  const what = `${ev.method} ${safePath(ev.url)}`;
+  const what = `${ev.method} ${urlPath(ev.url)}`;
   if (r.kind === 'error') return { what, result: `${r.code}${r.viaProxy ? ' via proxy' : ''}` };
   const body = r.body.trim() ? ` ${oneLine(r.body, 60)}` : '';
   return { what, result: `HTTP ${r.status}${ev.problem ? ` (${ev.problem})` : body}` };
@@ -72,14 +73,6 @@ function pullResult(ev: ShownOf<'pull'>): string {
   if (ev.percent === undefined) return oneLine(ev.status, 80);
   const phase = ev.status.startsWith('pulling ') ? '' : ` (${oneLine(ev.status, 40)})`;
   return `${ev.percent}% of ${formatBytes(ev.totalBytes ?? 0)}${phase}`;
-}
-
-function safePath(url: string): string {
-  try {
-    return new URL(url).pathname;
-  } catch {
-    return url;
-  }
 }
 
 export function formatAt(ms: number): string {

@@ -1,6 +1,5 @@
 import type { InputProblem } from '../config/schema.js';
-import type { Progress } from '../engine/preflight.js';
-import type { PreflightResult } from '../types.js';
+import type { PreflightResult, Progress } from '../types.js';
 import { INPUT_ECHO_MAX_CHARS } from '../limits.js';
 import { ours, quote, text, type Text } from '../text.js';
 import type { SummaryExtras } from './present.js';

@@ -1,4 +1,5 @@
 import { MAX_REDIRECTS } from '../../limits.js';
+import { urlPath } from '../../net/hosts.js';
 import { ours, quote, text } from '../../text.js';
 import type { ProbeResult } from '../../types.js';
 import { HTML } from '../classify.js';
@@ -7,11 +8,6 @@ import type { Explainers, Scene } from './scene.js';
 
 type HttpCause = 'still-loading' | 'server-error' | 'not-an-llm-server' | 'unauthorized' | 'bad-response';
 type HttpResult = Extract<ProbeResult, { kind: 'http' }>;
-
-/** Evidence URLs are redacted text and may no longer parse; diagnosis must not throw on them. */
-function pathOf(url: string): string {
-  return URL.canParse(url) ? new URL(url).pathname : url;
-}
 
 function originOf(url: string, base?: string): string | undefined {
   return URL.canParse(url, base) ? new URL(url, base).origin : undefined;
@@ -29,7 +25,7 @@ function stillLoading({ ev, ctx, took, status, excerpt, withLogs }: Scene): Find
 function serverError({ ev, ctx, status, excerpt, withLogs }: Scene): FindingOf<'server-error'> {
   return finding(
     'server-error',
-    text`${ctx.root} answered ${status} on ${pathOf(ev.url)}${excerpt}.`,
+    text`${ctx.root} answered ${status} on ${urlPath(ev.url)}${excerpt}.`,
     ours('The server is up but failing: its log says why (an engine crash, a backend it cannot reach).'),
     withLogs([ev]),
   );
@@ -39,11 +35,11 @@ function notAnLlmServer({ r, ev, hostPort, status, profile }: Scene): FindingOf<
   const htmlPage = r.kind === 'http' && HTML.test(r.body) ? ours(', an HTML page') : text``;
   return finding(
     'not-an-llm-server',
-    text`Something answers on ${hostPort}, but it is not an OpenAI-compatible LLM server (${pathOf(ev.url)} gave ${status}${htmlPage}).`,
+    text`Something answers on ${hostPort}, but it is not an OpenAI-compatible LLM server (${urlPath(ev.url)} gave ${status}${htmlPage}).`,
     // Auto mode falls back to the model list when a guessed kind lacks its health route, so a failing
     // health route means the `server` input named a kind this server is not.
     ev.stage === 'health' && profile
-      ? text`This server has no ${pathOf(ev.url)}, which ${profile.label} answers: check that server: ${profile.kind} is the right kind, or use server: auto.`
+      ? text`This server has no ${urlPath(ev.url)}, which ${profile.label} answers: check that server: ${profile.kind} is the right kind, or use server: auto.`
       : ours(
           'Check the port and path in base-url: another service may hold this port, or the API lives under a prefix.',
         ),
@@ -81,8 +77,8 @@ function badResponse(s: Scene): FindingOf<'bad-response'> {
   return finding(
     'bad-response',
     r.kind === 'http' && r.truncated
-      ? text`${pathOf(ev.url)} sent a body larger than the size bound; it was cut off.`
-      : text`${pathOf(ev.url)} on ${hostPort} gave a malformed answer: ${ev.problem ?? status}${excerpt}.`,
+      ? text`${urlPath(ev.url)} sent a body larger than the size bound; it was cut off.`
+      : text`${urlPath(ev.url)} on ${hostPort} gave a malformed answer: ${ev.problem ?? status}${excerpt}.`,
     ours('Check that base-url points at the OpenAI-compatible API of the server (the /v1 routes).'),
     [ev],
   );
@@ -94,8 +90,8 @@ function badRedirect({ ev, hostPort }: Scene, r: HttpResult, redirect: string): 
   return finding(
     'bad-response',
     sameOrigin
-      ? text`${pathOf(ev.url)} on ${hostPort} redirects in a loop (HTTP ${r.status} to "${quote(redirect, 160)}", more than ${MAX_REDIRECTS} times).`
-      : text`${pathOf(ev.url)} on ${hostPort} redirects to another origin (HTTP ${r.status} to "${quote(redirect, 160)}"); llm-preflight does not follow it, so the api-key never leaves the host you named.`,
+      ? text`${urlPath(ev.url)} on ${hostPort} redirects in a loop (HTTP ${r.status} to "${quote(redirect, 160)}", more than ${MAX_REDIRECTS} times).`
+      : text`${urlPath(ev.url)} on ${hostPort} redirects to another origin (HTTP ${r.status} to "${quote(redirect, 160)}"); llm-preflight does not follow it, so the api-key never leaves the host you named.`,
     sameOrigin
       ? ours("Check the server's or reverse proxy's redirect rules for this path.")
       : ours('Set base-url to the address the server really answers on (e.g. https:// rather than http://).'),

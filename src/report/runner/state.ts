@@ -2,5 +2,4 @@
 export const STATE = {
   serverPid: 'serverPid',
   logFile: 'logFile',
-  isPost: 'isPost',
 } as const;
