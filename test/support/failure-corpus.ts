@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Cause, ServerKind } from '../../src/causes.js';
+import { SERVER_KINDS, type Cause, type ServerKind } from '../../src/causes.js';
 import { settle, type DiagnoseContext } from '../../src/diagnose/index.js';
 import { LogReader } from '../../src/evidence/log-reader.js';
 import type { Evidence, Finding } from '../../src/types.js';
@@ -72,5 +72,6 @@ export function diagnoseLog(
 }
 
 export function kindOf(entry: CorpusEntry): ServerKind | undefined {
-  return KINDS.includes(entry.kind) && entry.kind !== 'lmstudio' ? (entry.kind as ServerKind) : undefined;
+  // LM Studio logs are read as any server's (its profile has no signatures of its own).
+  return (SERVER_KINDS as readonly string[]).includes(entry.kind) ? (entry.kind as ServerKind) : undefined;
 }
