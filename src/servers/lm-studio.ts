@@ -7,5 +7,7 @@ export const lmStudio: ServerProfile = {
   defaultPort: 1234,
   fingerprint: (res) => ownedByAll(res.json, 'organization_owner'),
   readyLog: [/Server started|Success! HTTP server listening/],
+  // LM Studio loads GGUF models with llama.cpp and passes its errors on ("unknown model architecture").
+  embeds: ['llamacpp'],
   logSignatures: [],
 };
