@@ -108,3 +108,14 @@ export const BUSY_PORT_SURVIVAL_MS = 2_000;
 
 /** After a fatal log line, how long to wait for the started server's exit so the report can quote its code. */
 export const FATAL_LINE_EXIT_WAIT_MS = 1_000;
+
+// ── Looking around when base-url refuses (engine/stages/surroundings.ts) ──────────────────────────────────
+
+/** One connect to a well-known port of this machine: loopback refuses or accepts in well under a millisecond. */
+export const NEIGHBOUR_CONNECT_TIMEOUT_MS = 250;
+/** One GET /v1/models on a port that accepted: a server next door that takes longer is not worth the wait. */
+export const NEIGHBOUR_REQUEST_TIMEOUT_MS = 750;
+/** A neighbour's model list is read only for its first ids: a list past this is named without them. */
+export const NEIGHBOUR_LIST_MAX_BYTES = 256 * 1024;
+/** Model ids named per neighbour. */
+export const NEIGHBOUR_MODELS_SHOWN = 5;

@@ -135,7 +135,46 @@ export type Evidence =
       failure?: PullFailure;
     }
   | { kind: 'note'; atMs: number; text: Text }
-  | { kind: 'cancelled'; atMs: number; signal: string };
+  | { kind: 'cancelled'; atMs: number; signal: string }
+  /**
+   * What answers on this machine's well-known LLM ports, looked at once when base-url still refused at the
+   * deadline (engine/stages/surroundings.ts): loopback only, one connect and one GET /v1/models per port.
+   */
+  | { kind: 'neighbours'; atMs: number; scannedHost: string; scannedPorts: number[]; answering: Neighbour[] }
+  /** A variable in the step's environment or in `start` that moves a server's port or address. */
+  | ({ kind: 'port-variable'; atMs: number } & PortVariable);
+
+/** A server that answered GET /v1/models on a port of this machine other than base-url's. */
+export interface Neighbour {
+  host: string;
+  port: number;
+  server: ServerKind;
+  /** Raw ids, the first few. */
+  models: string[];
+  /** The answer's status: 401 or 403 when it wants a key (none is sent to a server base-url did not name). */
+  status: number;
+}
+
+/** An environment variable a server reads for where it listens, found set and at odds with base-url. */
+export interface PortVariable {
+  variable: string;
+  /** Raw, as set. */
+  value: string;
+  /** `step`: the environment this preflight runs in (a started server inherits it); `start`: set in the command. */
+  setIn: 'step' | 'start';
+  /**
+   * `port`/`host`/`host-port`: the server listens where it says; `internal-port`/`internal-host`: vLLM's own
+   * ports and address, not the API server's; `service-link`: a Kubernetes Service link (tcp://…), which vLLM
+   * refuses to start with; `convention`: no server reads it, scripts and compose files do.
+   */
+  effect: 'port' | 'host' | 'host-port' | 'internal-port' | 'internal-host' | 'service-link' | 'convention';
+  /** The servers that read it. */
+  readBy: ServerKind[];
+  /** The port it makes the server listen on, when it names one. */
+  port?: number;
+  /** The address it makes the server bind, when it names one. */
+  host?: string;
+}
 
 /** Why a pull ended without "success": a typed reason, the server's own words only where it gave some. */
 export type PullFailure =

@@ -17,10 +17,13 @@ import {
   type LookupResult,
 } from './checks.js';
 import type { DoctorProbes } from './system-probes.js';
+import { checkWhereabouts, portsAround, type WhereTarget } from './whereabouts.js';
+import { isThisMachine } from '../net/hosts.js';
 
 export * from './checks.js';
 export { renderDoctor } from './render.js';
 export { systemProbes, type DoctorProbes } from './system-probes.js';
+export { checkWhereabouts, type WhereFacts } from './whereabouts.js';
 
 /** Resolving localhost reads /etc/hosts; anything slower than this is itself a finding. */
 export const DOCTOR_LOOKUP_TIMEOUT_MS = 3_000;
@@ -28,6 +31,8 @@ export const DOCTOR_LOOKUP_TIMEOUT_MS = 3_000;
 export interface DoctorOptions {
   /** Hosts of the servers the user named (base-url), checked for proxy coverage besides loopback. */
   hosts?: string[];
+  /** The base-urls named, looked at for where their server is when it is on this machine. */
+  endpoints?: WhereTarget[];
   lookupTimeoutMs?: number;
 }
 
@@ -57,7 +62,27 @@ export async function runDoctor(
     checkDocker(docker, { socket: dockerSocket, socketExists }),
     checkGpu(gpu),
     checkDisk(locations.map((l, i) => ({ ...l, freeBytes: free[i] }))),
+    ...(await lookWhere(env, probes, options.endpoints ?? [])),
   ];
+}
+
+/** One `where` check per base-url on this machine, when the probes can look (connect and scan). */
+async function lookWhere(
+  env: Record<string, string | undefined>,
+  probes: DoctorProbes,
+  endpoints: readonly WhereTarget[],
+): Promise<DoctorCheck[]> {
+  const { listening, neighbours } = probes;
+  if (!listening || !neighbours) return [];
+  const local = endpoints.filter((e) => isThisMachine(e.host));
+  return Promise.all(
+    local.map(async (target) => {
+      const scannedPorts = portsAround(target);
+      const open = await listening(target.host, target.port);
+      const found = open ? [] : await neighbours(scannedPorts);
+      return checkWhereabouts({ target, env, listening: open, neighbours: found, scannedPorts });
+    }),
+  );
 }
 
 /** 0 unless a check failed: warnings describe risks for some clients, not a broken environment. */

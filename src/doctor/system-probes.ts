@@ -2,7 +2,13 @@ import { lookup } from 'node:dns/promises';
 import { access, readFile, statfs } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
 import { dirname } from 'node:path';
+import { scanNeighbours } from '../engine/stages/surroundings.js';
+import { NEIGHBOUR_CONNECT_TIMEOUT_MS } from '../limits.js';
+import { isLoopbackHost } from '../net/hosts.js';
+import { isListening } from '../net/port-check.js';
+import { createProber } from '../net/probe.js';
 import { boundedExec, type BoundedExecResult } from '../process/bounded-exec.js';
+import type { Neighbour } from '../types.js';
 import type { CommandResult, LookupResult } from './checks.js';
 
 /** Where the doctor's facts come from: the real machine (systemProbes), or one a test states. */
@@ -15,6 +21,10 @@ export interface DoctorProbes {
   freeBytes(path: string): Promise<number | undefined>;
   homedir: string;
   tmpdir: string;
+  /** Whether host:port accepts a connection; absent: the doctor does not look where servers are. */
+  listening?(host: string, port: number): Promise<boolean>;
+  /** The servers answering on these loopback ports (one connect and one GET /v1/models each). */
+  neighbours?(ports: readonly number[]): Promise<Neighbour[]>;
 }
 
 /** Command output kept; nvidia-smi -L prints one short line per GPU. */
@@ -64,6 +74,16 @@ export function systemProbes(): DoctorProbes {
     },
     homedir: homedir(),
     tmpdir: tmpdir(),
+    listening: (host, port) => isListening(host, port, NEIGHBOUR_CONNECT_TIMEOUT_MS),
+    async neighbours(ports) {
+      // No proxy for loopback whatever the environment says: an empty environment is the same route.
+      const prober = createProber({}, isLoopbackHost);
+      try {
+        return await scanNeighbours(prober, ports);
+      } finally {
+        await prober.close();
+      }
+    },
   };
 }
 

@@ -16,6 +16,8 @@ export interface PreflightDeps {
   now?: () => number;
   /** host:port of endpoints that already accepted connections before `start` ran. */
   busyBeforeStart?: string[];
+  /** The well-known ports looked at when base-url refuses (stages/surroundings.ts); tests name their own. */
+  neighbourPorts?: readonly number[];
 }
 
 /** What every endpoint of one run shares: one clock and deadline, one waker, one prober, the sources' evidence. */

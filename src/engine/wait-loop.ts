@@ -5,6 +5,7 @@ import { nextDelayMs } from './backoff.js';
 import type { EndpointSession } from './endpoint-session.js';
 import { pullMissingModels } from './stages/pull.js';
 import { attemptReadiness } from './stages/readiness.js';
+import { lookAround } from './stages/surroundings.js';
 
 /** How the wait for one endpoint ended. Every kind but `ready` carries what diagnosis made of it. */
 export type WaitOutcome =
@@ -82,9 +83,10 @@ async function settleOrBackOff(session: EndpointSession): Promise<Round> {
   let finding = session.diagnose(remaining <= 0);
   if (finding && (await awaitExitAfterFatalLine(session, finding)))
     finding = session.diagnose(remaining <= 0);
-  if (finding) return { kind: 'settled', finding };
+  if (finding) return { kind: 'settled', finding: await lookAround(session, finding, remaining <= 0) };
   const delay = nextDelayMs(run.now() - run.startedAt, remaining, lastAttemptRefused(session));
-  if (delay === 'stop') return { kind: 'deadline', finding: session.diagnose(true) };
+  if (delay === 'stop')
+    return { kind: 'deadline', finding: await lookAround(session, session.diagnose(true), true) };
   await run.waker.sleep(delay, run.signal);
   if (run.signal?.aborted) return { kind: 'cancelled', finding: session.diagnose(true) };
   return AGAIN;

@@ -74,6 +74,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     const config = args.parsed.ok ? args.parsed.config : undefined;
     const checks = await runDoctor(io.env, io.doctorProbes ?? systemProbes(), {
       hosts: config?.endpoints.map((e) => e.host) ?? [],
+      endpoints: config?.endpoints ?? [],
     });
     const redactDoctor = createRedactor(config ? secretsOf(config) : []);
     const code = doctorExitCode(checks);

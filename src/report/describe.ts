@@ -41,6 +41,18 @@ export function describe(ev: ShownEvidence): Described {
       return { what: 'note', result: oneLine(ev.text, 140) };
     case 'cancelled':
       return { what: 'cancelled', result: ev.signal };
+    case 'neighbours':
+      return {
+        what: `well-known ports on ${ev.scannedHost}`,
+        result: ev.answering.length
+          ? ev.answering.map((n) => `${n.port}: ${n.server}`).join(', ')
+          : `none of ${ev.scannedPorts.length} answers`,
+      };
+    case 'port-variable':
+      return {
+        what: ev.setIn === 'start' ? `${ev.variable} in start` : ev.variable,
+        result: oneLine(ev.value, 80),
+      };
   }
 }
 

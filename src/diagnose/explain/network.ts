@@ -1,36 +1,71 @@
 import { formatDuration } from '../../config/duration.js';
-import { joinText, ours, quote, text } from '../../text.js';
+import { isLoopbackHost } from '../../net/hosts.js';
+import { joinText, ours, quote, text, type Text } from '../../text.js';
+import type { Evidence } from '../../types.js';
 import type { DiagnoseContext } from '../context.js';
 import { finding, type FindingOf } from '../finding.js';
+import { bindAllFlags } from './bind-flags.js';
+import { whereabouts, type Whereabouts } from './elsewhere.js';
 import type { Explainers, Scene } from './scene.js';
 
 type NetworkCause = 'connection-refused' | 'dns-failure' | 'proxy-intercept' | 'no-response' | 'tls-error';
 
-/** Nothing answered at all, not even a refusal: the packets are dropped on the way. */
+/** Nothing answered at all, not even a refusal: the packets are dropped on the way, or go nowhere. */
 function connectionUnanswered(
   s: Scene,
   code: 'CONNECT_TIMEOUT' | 'EHOSTUNREACH',
 ): FindingOf<'connection-refused'> {
+  const { ctx, hostPort, took } = s;
+  const local = isLoopbackHost(ctx.host);
   return finding(
     'connection-refused',
-    text`No connection to ${s.hostPort} within ${s.took}: ${
+    text`No connection to ${hostPort} within ${took}: ${
       code === 'EHOSTUNREACH'
-        ? ours('the host is unreachable from here')
+        ? ours('the host is unreachable from here (no route to it)')
         : ours(
-            'every connection attempt timed out, so nothing at that address answers (not even with a refusal)',
+            'every connection attempt timed out, so the packets were dropped, not refused: nothing at that address answers, not even with a refusal',
           )
     }.`,
-    ours(
-      'Check the host address and port in base-url, and that no firewall or security group drops traffic from the runner to it; a server on this machine would have refused at once.',
-    ),
+    local
+      ? text`On this machine a refusal would come at once, so a local firewall rule (iptables or nftables DROP on TCP port ${ctx.port}) drops the connection: remove the rule, or use another port.`
+      : text`Either a firewall or cloud security group drops TCP traffic from the runner to ${ctx.host} port ${ctx.port} (open that port to the runner), or ${ctx.host} is the wrong address (a stale IP, another network: check the host in base-url).`,
     s.withLogs([s.ev]),
   );
 }
 
 function connectionRefused(s: Scene): FindingOf<'connection-refused'> {
-  const { r, ev, ctx, hostPort, took } = s;
+  const { r, ctx } = s;
   if (r.kind === 'error' && (r.code === 'CONNECT_TIMEOUT' || r.code === 'EHOSTUNREACH'))
     return connectionUnanswered(s, r.code);
+  const firstHttp = s.attempts.find((a) => a.result.kind === 'http');
+  const answeredBefore = firstHttp?.result.kind === 'http';
+  if (!answeredBefore) {
+    const found = whereabouts(s.evidence, ctx);
+    if (found && found.said.length > 0) return refusedButElsewhere(s, found);
+    if (found) return refusedHere(s, found.fixes, found.evidence);
+  }
+  return refusedHere(s, [], []);
+}
+
+/** base-url refuses, and the server is (or is told to be) somewhere else: say where, and the base-url to use. */
+function refusedButElsewhere(s: Scene, found: Whereabouts): FindingOf<'connection-refused'> {
+  const { ctx, hostPort, took } = s;
+  const hints = [...found.fixes];
+  if (ctx.watchingLogs) hints.push(ours('The server log lines below may say where it listens.'));
+  return finding(
+    'connection-refused',
+    text`Connection refused on ${hostPort} for ${took}: nothing is listening there, but ${joinText(found.said, '; ')}.`,
+    joinText(hints, ' '),
+    s.withLogs([s.ev, ...found.evidence]),
+  );
+}
+
+function refusedHere(
+  s: Scene,
+  extraHints: Text[],
+  extraEvidence: Evidence[],
+): FindingOf<'connection-refused'> {
+  const { ev, ctx, hostPort, took } = s;
   const firstHttp = s.attempts.find((a) => a.result.kind === 'http');
   const answeredBefore = firstHttp?.result.kind === 'http';
   const summary =
@@ -55,7 +90,8 @@ function connectionRefused(s: Scene): FindingOf<'connection-refused'> {
         'vLLM, SGLang and TGI refuse connections until the model is loaded: if that takes longer, raise timeout.',
       ),
     );
-  return finding('connection-refused', summary, joinText(hints, ' '), s.withLogs([ev]));
+  hints.push(...extraHints);
+  return finding('connection-refused', summary, joinText(hints, ' '), s.withLogs([ev, ...extraEvidence]));
 }
 
 function dnsFailure({ r, ev, ctx }: Scene): FindingOf<'dns-failure'> {
@@ -89,7 +125,7 @@ function proxyIntercept({ r, ev, ctx, hostPort, status, excerpt }: Scene): Findi
   }
 }
 
-function noResponse({ r, ev, hostPort, withLogs }: Scene): FindingOf<'no-response'> {
+function noResponse({ r, ev, ctx, hostPort, withLogs }: Scene): FindingOf<'no-response'> {
   const reset = r.kind === 'error' && r.code === 'ECONNRESET';
   return finding(
     'no-response',
@@ -97,9 +133,7 @@ function noResponse({ r, ev, hostPort, withLogs }: Scene): FindingOf<'no-respons
       ? text`${hostPort} accepted the connection and then reset it (${quote(r.message, 100)}).`
       : text`${hostPort} accepted the connection but sent no complete HTTP response within request-timeout.`,
     reset
-      ? ours(
-          "Behind Docker's port mapping this means nothing listens inside the container yet, or the server bound the container's 127.0.0.1: bind it to 0.0.0.0.",
-        )
+      ? text`Behind Docker's port mapping this means nothing listens inside the container yet, or the server bound the container's 127.0.0.1: bind it to 0.0.0.0 (${ours(bindAllFlags(ctx.kind))}).`
       : ours(
           'The server is hung or overloaded, or this port belongs to something that is not an HTTP server; check the port, or raise request-timeout for a slow server.',
         ),

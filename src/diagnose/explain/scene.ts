@@ -14,6 +14,8 @@ export interface Scene {
   r: ProbeResult;
   ctx: DiagnoseContext;
   attempts: readonly AttemptEvidence[];
+  /** The whole timeline, for explainers that read more than requests and logs. */
+  evidence: readonly Evidence[];
   hostPort: Text;
   profile: ServerProfile | undefined;
   /** The overall timeout, for sentences. */
@@ -45,6 +47,7 @@ export function sceneOf(
     r,
     ctx,
     attempts,
+    evidence,
     hostPort: text`${ctx.host}:${ctx.port}`,
     profile: ctx.kind ? PROFILES[ctx.kind] : undefined,
     took: ours(formatDuration(ctx.timeoutMs)),
