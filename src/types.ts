@@ -135,7 +135,29 @@ export type Evidence =
       failure?: PullFailure;
     }
   | { kind: 'note'; atMs: number; text: Text }
-  | { kind: 'cancelled'; atMs: number; signal: string };
+  | { kind: 'cancelled'; atMs: number; signal: string }
+  | {
+      kind: 'phase';
+      atMs: number;
+      source: string;
+      /** Which part of the start-up the line marks (servers/phases.ts). */
+      phase: StartupPhase;
+      /** The duration the server printed about itself, when the line carries one. */
+      tookMs?: number;
+      /** Raw, bounded like a log line. */
+      line: string;
+    };
+
+/** The parts a server's start-up is made of, as the start-up profile names them (servers/phases.ts). */
+export const STARTUP_PHASES = [
+  'download',
+  'pull',
+  'weights',
+  'compile',
+  'graph-capture',
+  'engine-init',
+] as const;
+export type StartupPhase = (typeof STARTUP_PHASES)[number];
 
 /** Why a pull ended without "success": a typed reason, the server's own words only where it gave some. */
 export type PullFailure =

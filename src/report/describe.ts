@@ -41,6 +41,8 @@ export function describe(ev: ShownEvidence): Described {
       return { what: 'note', result: oneLine(ev.text, 140) };
     case 'cancelled':
       return { what: 'cancelled', result: ev.signal };
+    case 'phase':
+      return { what: ev.source, result: oneLine(ev.line, 120) };
   }
 }
 
