@@ -142,7 +142,29 @@ export type Evidence =
    */
   | { kind: 'neighbours'; atMs: number; scannedHost: string; scannedPorts: number[]; answering: Neighbour[] }
   /** A variable in the step's environment or in `start` that moves a server's port or address. */
-  | ({ kind: 'port-variable'; atMs: number } & PortVariable);
+  | ({ kind: 'port-variable'; atMs: number } & PortVariable)
+  | {
+      kind: 'phase';
+      atMs: number;
+      source: string;
+      /** Which part of the start-up the line marks (servers/phases.ts). */
+      phase: StartupPhase;
+      /** The duration the server printed about itself, when the line carries one. */
+      tookMs?: number;
+      /** Raw, bounded like a log line. */
+      line: string;
+    };
+
+/** The parts a server's start-up is made of, as the start-up profile names them (servers/phases.ts). */
+export const STARTUP_PHASES = [
+  'download',
+  'pull',
+  'weights',
+  'compile',
+  'graph-capture',
+  'engine-init',
+] as const;
+export type StartupPhase = (typeof STARTUP_PHASES)[number];
 
 /** A server that answered GET /v1/models on a port of this machine other than base-url's. */
 export interface Neighbour {

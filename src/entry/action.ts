@@ -3,6 +3,7 @@ import { actionInputSecrets, secretsOf } from '../config/secrets.js';
 import { runPreflight } from '../engine/run.js';
 import { createRedactor } from '../redact.js';
 import { createActionsReporter } from '../report/actions.js';
+import { saveGateSnapshot } from './gate-state.js';
 
 /**
  * The action's main step: inputs from INPUT_*, results to the runner. Returns the step's exit code; all logic
@@ -26,6 +27,7 @@ export async function runAction(
     }
     redact = createRedactor([...early, ...secretsOf(parsed.config)]);
     const result = await runPreflight(parsed.config, reporter, { env, ...(signal ? { signal } : {}) });
+    saveGateSnapshot(parsed.config, result, env);
     return result.ready ? 0 : 1;
   } catch (error) {
     reporter.internalError(error);

@@ -1,15 +1,17 @@
 // The same runner-command writer as the main step (see report/runner/runner-commands.ts): no second HTTP
 // client to load.
 import * as core from '../report/runner/runner-commands.js';
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { actionInputSecrets } from '../config/secrets.js';
-import { LOG_LINES_QUOTED, LOG_TAIL_BYTES } from '../limits.js';
+import { LOG_LINES_QUOTED } from '../limits.js';
 import { cleanLogLine } from '../evidence/log-reader.js';
 import { createRedactor } from '../redact.js';
 import { printLogTails } from '../report/runner/log-tails.js';
 import { shownLogLine } from '../report/text.js';
 import { STATE } from '../report/runner/state.js';
 import { stopProcessGroup } from '../process/process-group.js';
+import { checkAfterGate } from './after-gate.js';
+import { readFrom } from './after-gate-sources.js';
+import { readGateSnapshot } from './gate-state.js';
 
 /**
  * The post step (post-if: always(), so also after a failure or a cancellation): stop the server that main
@@ -20,6 +22,10 @@ export async function runPost(env: Record<string, string | undefined>): Promise<
   try {
     const pid = Number(core.getState(STATE.serverPid));
     const logFile = core.getState(STATE.logFile);
+    const redact = createRedactor(actionInputSecrets(env));
+    const snapshot = readGateSnapshot();
+    // Before the server is stopped: stopping it is a death this must not see.
+    if (snapshot) await checkAfterGate(snapshot, env, redact);
     if (pid) {
       const outcome = await stopProcessGroup(pid);
       const said: Record<typeof outcome, string> = {
@@ -32,8 +38,7 @@ export async function runPost(env: Record<string, string | undefined>): Promise<
       else core.info(said[outcome]);
     }
     if (logFile) {
-      const redact = createRedactor(actionInputSecrets(env));
-      const lines = logTail(readTail(logFile))
+      const lines = logTail(readFrom(logFile, 0))
         .map((l) => shownLogLine(cleanLogLine(l), redact))
         .filter((l) => l.trim() !== '')
         .slice(-LOG_LINES_QUOTED);
@@ -45,25 +50,6 @@ export async function runPost(env: Record<string, string | undefined>): Promise<
     core.warning(`llm-preflight post step: ${error instanceof Error ? error.message : String(error)}`);
   }
   return 0;
-}
-
-/** The last LOG_TAIL_BYTES of the file, and whether that starts in the middle of it. */
-function readTail(path: string): { text: string; fromMiddle: boolean } {
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch {
-    return { text: '', fromMiddle: false };
-  }
-  try {
-    const size = fstatSync(fd).size;
-    const length = Math.min(size, LOG_TAIL_BYTES);
-    const buffer = Buffer.alloc(length);
-    readSync(fd, buffer, 0, length, size - length);
-    return { text: buffer.toString('utf8'), fromMiddle: size > length };
-  } finally {
-    closeSync(fd);
-  }
 }
 
 /** Whole lines only: a read that starts inside the file starts inside a line, which is dropped. */

@@ -13,7 +13,7 @@ export const CONTAINER_POLL_MS = 1_000;
 /** One docker CLI call: a daemon that hangs must not hold up the evidence from the next look. */
 export const DOCKER_CALL_TIMEOUT_MS = 5_000;
 
-type ContainerState = Omit<Extract<Evidence, { kind: 'container' }>, 'kind' | 'atMs' | 'id'>;
+export type ContainerState = Omit<Extract<Evidence, { kind: 'container' }>, 'kind' | 'atMs' | 'id'>;
 
 /**
  * `container`: state and log tail through the docker CLI rather than the Engine API socket. The CLI is on
@@ -77,7 +77,10 @@ export function watchContainer(id: string, w: Watch) {
 }
 
 /** One bounded docker CLI call: output capped at LOG_TAIL_BYTES per stream, time at DOCKER_CALL_TIMEOUT_MS. */
-function runDocker(args: string[], env: Record<string, string | undefined>): Promise<BoundedExecResult> {
+export function runDocker(
+  args: string[],
+  env: Record<string, string | undefined>,
+): Promise<BoundedExecResult> {
   return boundedExec('docker', args, {
     timeoutMs: DOCKER_CALL_TIMEOUT_MS,
     maxBytesPerStream: LOG_TAIL_BYTES,
@@ -94,7 +97,7 @@ function dockerFailure(r: BoundedExecResult, what: string): string {
 // ── inspect ──────────────────────────────────────────────────────────────────────────────────────────────
 
 /** `docker inspect` output, the parts we read (Engine API ContainerInspectResponse). */
-interface InspectedContainer {
+export interface InspectedContainer {
   Name?: string;
   RestartCount?: number;
   State?: {
@@ -103,6 +106,9 @@ interface InspectedContainer {
     OOMKilled?: boolean;
     Error?: string;
     Health?: { Status?: string } | null;
+    /** RFC 3339; the post step reads them to tell when a container died or restarted after the gate. */
+    StartedAt?: string;
+    FinishedAt?: string;
   };
 }
 
@@ -114,7 +120,7 @@ type Inspection =
   /** This look told nothing; the next may. */
   | { outcome: 'unreadable'; note: Text };
 
-async function inspectContainer(
+export async function inspectContainer(
   id: string,
   shortId: string,
   env: Record<string, string | undefined>,
@@ -150,7 +156,7 @@ async function inspectContainer(
   }
 }
 
-function containerState(container: InspectedContainer): ContainerState {
+export function containerState(container: InspectedContainer): ContainerState {
   const s = container.State ?? {};
   return {
     status: s.Status ?? 'unknown',

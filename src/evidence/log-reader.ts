@@ -2,6 +2,7 @@ import type { ServerKind } from '../causes.js';
 import { LOG_LINE_KEEP_CHARS, LOG_RING_LINES } from '../limits.js';
 import { keepChars } from '../text.js';
 import { matchLogLine, readyLogMatches } from '../servers/index.js';
+import { matchPhaseLine } from '../servers/phases.js';
 import { lineShape, logMessage } from './log-line-shape.js';
 import type { Evidence } from '../types.js';
 
@@ -137,6 +138,8 @@ export class LogReader {
         this.emit(ev);
       }
     } else if (!signature) this.shaped(line);
+    const phase = matchPhaseLine(line, this.kind);
+    if (phase) this.emit({ kind: 'phase', atMs: this.at(), source: this.source, line, ...phase });
     if (readyLogMatches(line, this.kind)) this.onReady();
   }
 

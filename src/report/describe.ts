@@ -53,6 +53,8 @@ export function describe(ev: ShownEvidence): Described {
         what: ev.setIn === 'start' ? `${ev.variable} in start` : ev.variable,
         result: oneLine(ev.value, 80),
       };
+    case 'phase':
+      return { what: ev.source, result: oneLine(ev.line, 120) };
   }
 }
 

@@ -3,6 +3,8 @@ import type { Redactor } from '../redact.js';
 import { text } from '../text.js';
 import { presentExtras, presentResult, presentText, type ShownExtras, type ShownResult } from './present.js';
 import { describeProblem, type Reporter } from './reporter.js';
+import { startupOutput, type StartupProfile } from '../servers/phases.js';
+import { endpointStartup } from './startup.js';
 
 export interface JsonReport {
   ready: boolean;
@@ -21,10 +23,14 @@ export interface JsonReport {
   timeline: unknown[];
   warnings: string[];
   log_tail: Array<{ source: string; lines: string[] }>;
+  /** Where the start-up time went: phase → ms, with `other` for the rest (servers/phases.ts). */
+  startup: Record<string, number>;
+  startup_profile: StartupProfile | null;
 }
 
 export function toJsonReport(result: ShownResult, extras: ShownExtras): JsonReport {
   const first = result.endpoints[0];
+  const profile = endpointStartup(first);
   return {
     ready: result.ready,
     cause: result.ready ? null : (result.finding?.cause ?? null),
@@ -51,6 +57,8 @@ export function toJsonReport(result: ShownResult, extras: ShownExtras): JsonRepo
     timeline: result.endpoints.flatMap((e) => e.timeline.map((ev) => ({ endpoint: e.baseUrl, ...ev }))),
     warnings: result.warnings,
     log_tail: extras.tails,
+    startup: startupOutput(profile),
+    startup_profile: profile ?? null,
   };
 }
 

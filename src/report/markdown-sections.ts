@@ -3,6 +3,7 @@ import { LOG_LINES_QUOTED } from '../limits.js';
 import { describe, endpointNotes, formatAt, timelineRows, type TimelineRow } from './describe.js';
 import { code, escapeMarkdown, htmlText } from './markdown-text.js';
 import type { ShownResult } from './present.js';
+import type { StartupProfile } from '../servers/phases.js';
 
 // The job summary's parts. Each section is a list of lines that starts with a blank one, and closes every
 // code fence and <details> it opens, so the summary can leave out any section whole.
@@ -117,4 +118,59 @@ export function logTailSection(tail: { source: string; lines: string[] }): Secti
 
 export function logFileSection(logFile: string | undefined): Section | undefined {
   return logFile ? ['', `Server log: ${code(logFile)}`] : undefined;
+}
+
+/** Where the start-up time went (servers/phases.ts), with the fix for each phase a cache can remove. */
+export function startupSection(profile: StartupProfile | undefined): Section | undefined {
+  if (!profile) return undefined;
+  const share = (ms: number) => `${Math.round((ms / Math.max(1, profile.basisMs)) * 100)}%`;
+  const basis =
+    profile.basisMs > profile.waitMs
+      ? `${formatDuration(profile.basisMs)} by the server's own count; it was starting before this step, which waited ${formatDuration(profile.waitMs)}`
+      : `${formatDuration(profile.waitMs)} to ready`;
+  const rows = profile.rows.map(
+    (r) =>
+      `| ${r.label} | ${formatDuration(r.ms)}${r.measured === 'our-clock' ? ' (from its log lines)' : ''} | ${share(r.ms)} |`,
+  );
+  const avoidable = profile.rows.filter((r) => r.avoid !== undefined && r.ms > 0);
+  return [
+    '',
+    `**Where the start-up time went** (${basis}):`,
+    '',
+    '| phase | time | share of the wait |',
+    '|---|---|---|',
+    ...rows,
+    `| other (process start, imports, HTTP server, checks) | ${formatDuration(profile.otherMs)} | ${share(profile.otherMs)} |`,
+    ...(avoidable.length
+      ? ['', ...avoidable.map((r) => `- **${r.label}:** ${escapeMarkdown(r.avoid!)}`)]
+      : []),
+  ];
+}
+
+/** What the post step found of a server that died or restarted after the gate, as it leaves the process. */
+export interface ShownAfterGate {
+  cause: string;
+  /** "The server died 3 min after the gate: out-of-memory — torch.OutOfMemoryError: …" */
+  headline: string;
+  when?: string;
+  decisive?: { source: string; line: string };
+  hint: string;
+  tails: Array<{ source: string; lines: string[] }>;
+}
+
+/** The post step's own summary: when, the line that decides, the fix, and the last lines after the gate. */
+export function afterGateSection(shown: ShownAfterGate): Section {
+  return [
+    `## ❌ After the gate: \`${shown.cause}\``,
+    '',
+    `**What happened:** ${escapeMarkdown(shown.headline)}`,
+    '',
+    `**When:** ${shown.when ? `${shown.when} after the gate passed` : 'after the gate passed (no source tells the time)'}, while the job's later steps ran.`,
+    ...(shown.decisive
+      ? ['', `**Decisive line** (${escapeMarkdown(shown.decisive.source)}): ${code(shown.decisive.line)}`]
+      : []),
+    '',
+    `**How to fix it:** ${escapeMarkdown(shown.hint)}`,
+    ...shown.tails.flatMap((t) => logTailSection(t) ?? []),
+  ];
 }

@@ -1,4 +1,5 @@
 import { SUMMARY_MAX_BYTES } from '../limits.js';
+import { endpointStartup } from './startup.js';
 import type { Redactor } from '../redact.js';
 import type { PreflightResult } from '../types.js';
 import {
@@ -8,6 +9,7 @@ import {
   logTailSection,
   notesSection,
   smokeSection,
+  startupSection,
   timelineSection,
   verdictHead,
   warningSection,
@@ -43,6 +45,7 @@ function summarySections(result: ShownResult, extras: ShownExtras): string[][] {
   const sections = [
     ...result.warnings.map(warningSection),
     ...result.endpoints.flatMap((e) => [smokeSection(e), notesSection(e)]),
+    startupSection(endpointStartup(result.endpoints[0])),
     evidenceSection(result.finding),
     ...result.endpoints.map((e) => timelineSection(e, result.ready)),
     ...extras.tails.map(logTailSection),

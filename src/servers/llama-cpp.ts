@@ -1,4 +1,5 @@
 import { ownedByAll, type ServerProfile } from './profile.js';
+import { LLAMA_CPP_PHASES } from './other-phases.js';
 
 // docs/servers.md §5: HTTP first, then 503 "Loading model" on every route until the model is in.
 export const llamaCpp: ServerProfile = {
@@ -15,6 +16,7 @@ export const llamaCpp: ServerProfile = {
     /llama_server: model loaded/,
     /all slots are idle/,
   ],
+  startupPhases: LLAMA_CPP_PHASES,
   logSignatures: [
     {
       // `-hf repo:quant` downloads through the Hugging Face API; these are that download failing.

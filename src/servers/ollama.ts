@@ -1,4 +1,5 @@
 import { dataEntries, readVersionField, type ServerProfile } from './profile.js';
+import { OLLAMA_PHASES } from './other-phases.js';
 
 // docs/servers.md §4: listens within a second, models load lazily, GET / says "Ollama is running".
 export const ollama: ServerProfile = {
@@ -23,6 +24,7 @@ export const ollama: ServerProfile = {
   },
   readyLog: [/Listening on .*\(version/],
   embeds: ['llamacpp'],
+  startupPhases: OLLAMA_PHASES,
   logSignatures: [
     {
       pattern: /pull model manifest: file does not exist|manifest unknown/,

@@ -1,4 +1,5 @@
 import type { Cause, ServerKind } from '../causes.js';
+import type { StartupPhase } from '../types.js';
 
 /** A row of the log-signature table: a line matching `pattern` names `cause`, and `hint` says the fix. */
 export interface LogSignature {
@@ -44,6 +45,29 @@ export interface ServerProfile {
    * llama.cpp line ("unknown model architecture") means the same in their logs.
    */
   embeds?: ServerKind[];
+  /** Lines that mark a part of the start-up, for the start-up profile (servers/phases.ts). */
+  startupPhases?: PhaseSignal[];
+}
+
+/**
+ * A row of a server's start-up profile: a line matching `pattern` belongs to `phase`. With `tookMs` the line
+ * carries the duration the server measured itself; without, the phase lasts from its first such line to its
+ * last, on our clock (the time each line arrived).
+ */
+export interface PhaseSignal {
+  phase: StartupPhase;
+  pattern: RegExp;
+  tookMs?: (match: RegExpExecArray) => number | undefined;
+  /**
+   * How the durations of several such lines add up: `max` for the same step printed once per worker or
+   * rank (vLLM's tensor-parallel workers), `sum` for steps done one after another (TGI's one line per file).
+   */
+  combine?: 'max' | 'sum';
+  /** Phases this one's printed duration contains (vLLM's model loading includes the download). */
+  includes?: StartupPhase[];
+  /** A real line of that server's log, and where it was seen; the tests feed it to the matcher. */
+  sample: string;
+  seenAt: string;
 }
 
 export function dataEntries(json: unknown): Array<Record<string, unknown>> {

@@ -1,4 +1,5 @@
 import { ownedByAll, type ServerProfile } from './profile.js';
+import { SGLANG_PHASES } from './other-phases.js';
 
 // docs/servers.md §2: /health is 503 during warmup and 200 after one generated token.
 export const sglang: ServerProfile = {
@@ -15,6 +16,7 @@ export const sglang: ServerProfile = {
   },
   fingerprint: (res) => ownedByAll(res.json, 'sglang'),
   readyLog: [/The server is fired up and ready to roll!/],
+  startupPhases: SGLANG_PHASES,
   logSignatures: [
     {
       pattern: /Not enough memory\. Please try to increase --mem-fraction-static/,

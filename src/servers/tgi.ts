@@ -1,4 +1,5 @@
 import { dataEntries, readVersionField, type ServerProfile } from './profile.js';
+import { TGI_PHASES } from './other-phases.js';
 
 // docs/servers.md §6: binds only after download, shard start and warmup; /info names the router.
 export const tgi: ServerProfile = {
@@ -12,6 +13,7 @@ export const tgi: ServerProfile = {
     return entries.length > 0 && entries.every((e) => e.created === 0 && e.owned_by === e.id);
   },
   readyLog: [/\bConnected\b/],
+  startupPhases: TGI_PHASES,
   logSignatures: [
     {
       pattern:

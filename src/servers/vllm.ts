@@ -1,4 +1,5 @@
 import { ownedByAll, readVersionField, type ServerProfile } from './profile.js';
+import { VLLM_PHASES } from './vllm-phases.js';
 
 // docs/servers.md §1: the port refuses until the engine is up; /health 200 empty when alive.
 export const vllm: ServerProfile = {
@@ -9,6 +10,7 @@ export const vllm: ServerProfile = {
   version: { path: '/version', read: (json) => readVersionField(json) },
   fingerprint: (res) => ownedByAll(res.json, 'vllm'),
   readyLog: [/Application startup complete/, /Starting vLLM (API )?server (\d+ )?on/],
+  startupPhases: VLLM_PHASES,
   logSignatures: [
     {
       pattern: /No available memory for the cache blocks/,

@@ -68,7 +68,11 @@ describe('dist: main starts the server, post stops it', () => {
     const logFile = main.outputs['log-file']!;
     expect(logFile.startsWith(main.runnerTemp)).toBe(true);
     expect(main.summary).toContain(logFile);
-    expect(main.state).toEqual({ serverPid: expect.stringMatching(/^\d+$/), logFile });
+    expect(main.state).toEqual({
+      serverPid: expect.stringMatching(/^\d+$/),
+      logFile,
+      gate: expect.stringMatching(/^\{"readyAtEpochMs":\d+,"server":"vllm"/),
+    });
 
     // main's process has exited (runAction saw it close), and the server and its child live on.
     const pids = await readPids(pidFile);

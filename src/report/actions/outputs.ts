@@ -1,6 +1,8 @@
 import { MODELS_OUTPUT_MAX_BYTES } from '../../limits.js';
 import type { ShownExtras, ShownResult } from '../present.js';
 import * as core from '../runner/runner-commands.js';
+import { startupOutput } from '../../servers/phases.js';
+import { endpointStartup } from '../startup.js';
 
 /** Every output action.yml declares, set on every run, so a later step can read any of them. */
 export function setResultOutputs(result: ShownResult, extras: ShownExtras): void {
@@ -18,6 +20,7 @@ export function setResultOutputs(result: ShownResult, extras: ShownExtras): void
     first?.smoke.find((s) => s.ok && s.ttftMs !== undefined)?.ttftMs?.toString() ?? '',
   );
   core.setOutput('endpoints', endpointsOutput(result.endpoints));
+  core.setOutput('startup', JSON.stringify(startupOutput(endpointStartup(first))));
 }
 
 /** Bad input ends the run before there is a result: only the verdict outputs are set. */

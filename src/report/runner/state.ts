@@ -2,4 +2,6 @@
 export const STATE = {
   serverPid: 'serverPid',
   logFile: 'logFile',
+  /** What the server was when the gate passed, as JSON (entry/gate-state.ts): the post step compares. */
+  gate: 'gate',
 } as const;
