@@ -19,6 +19,7 @@ import {
   routedServer,
   silentServer,
   startHttpServer,
+  startRawServer,
   type HostileServer,
 } from '../support/hostile-servers.js';
 
@@ -222,6 +223,82 @@ describe('other hostile answers', () => {
     const run = await check(server.url);
     expectCause(run, 'unauthorized');
     expect(server.requests[0]!.authorization).toBe(`Bearer ${KEY}`);
+  });
+});
+
+const LIST = '{"object":"list","data":[{"id":"m","object":"model","owned_by":"someone"}]}';
+/** A raw answer on a connection of its own, so every request (list, GET /, smoke) meets the same bytes. */
+const rawAnswer = (head: string, body = LIST) =>
+  startRawServer((socket) => socket.end(`${head}\r\nconnection: close\r\n\r\n${body}`));
+const listHead = (status: string) =>
+  `${status}\r\ncontent-type: application/json\r\ncontent-length: ${LIST.length}`;
+
+describe('HTTP as servers really speak it', () => {
+  it.each([
+    { name: 'an unsolicited 100 Continue before the answer', head: `HTTP/1.1 100 Continue\r\n\r\n${listHead('HTTP/1.1 200 OK')}` },
+    { name: 'two interim responses (102, 103 with headers)', head: `HTTP/1.1 102 Processing\r\n\r\nHTTP/1.1 103 Early Hints\r\nlink: </a>\r\n\r\n${listHead('HTTP/1.1 200 OK')}` },
+    { name: '203 from a transforming gateway', head: listHead('HTTP/1.1 203 Non-Authoritative Information') },
+    { name: '201, an odd but successful status', head: listHead('HTTP/1.1 201 Created') },
+  ])('$name → ready', async ({ head }) => {
+    await using server = await rawAnswer(head);
+    const run = await check(server.url, ['--model', 'm']);
+    expect(run.report.cause).toBeNull();
+    expect(run.report.ready).toBe(true);
+    expect(run.report.models).toEqual(['m']);
+    expect(run.code).toBe(0);
+  });
+
+  it.each([
+    { name: 'a chunk size that is not hex', body: `zz\r\n${LIST}\r\n0\r\n\r\n` },
+    { name: 'a chunk longer than its size', body: `5\r\n${LIST}\r\n0\r\n\r\n` },
+  ])('broken chunked framing, $name → bad-response, not no-response at the deadline', async ({ body }) => {
+    await using server = await startRawServer((socket) =>
+      socket.write(`HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n${body}`),
+    );
+    const run = await check(server.url);
+    expectCause(run, 'bad-response');
+    expect(run.report.summary).toMatch(/malformed answer/);
+    expect(run.report.evidence[0]!.result).toMatchObject({ kind: 'error', code: 'BAD_HTTP' });
+    expect(JSON.stringify(run.report.evidence)).toMatch(/does not match the HTTP\/1\.1 protocol/);
+  });
+});
+
+/** A server that lists `m` and answers the smoke completion with `answerSmoke` (the connection left open). */
+const smokeServer = (answerSmoke: (res: import('node:http').ServerResponse) => void) =>
+  startHttpServer((req, res) => {
+    if (req.url?.startsWith('/v1/chat/completions')) return answerSmoke(res);
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(LIST);
+  });
+const sse = (event: unknown) => `data: ${typeof event === 'string' ? event : JSON.stringify(event)}\n\n`;
+
+describe('the smoke completion', () => {
+  it.each([
+    { name: 'ends with data: [DONE]', events: [{ choices: [{ delta: { content: 'OK' } }] }, '[DONE]'] },
+    {
+      name: 'ends with a finish_reason and no [DONE]',
+      events: [{ choices: [{ delta: { content: 'OK' }, finish_reason: null }] }, { choices: [{ delta: {}, finish_reason: 'length' }] }],
+    },
+  ])('$name, the connection kept open → ready, the stream read to its end only', async ({ events }) => {
+    await using server = await smokeServer((res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write(events.map(sse).join(''));
+    });
+    const run = await check(server.url, ['--model', 'm', '--smoke']);
+    expect(run.report.cause).toBeNull();
+    expect(run.code).toBe(0);
+    expect((run.report.endpoints[0] as { smoke?: unknown }).smoke).toMatchObject([{ model: 'm', ok: true, text: 'OK' }]);
+  });
+
+  it('that never finishes → smoke-failed naming the completion, within the deadline', async () => {
+    await using server = await smokeServer((res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write(sse({ choices: [{ delta: { role: 'assistant' }, finish_reason: null }] }));
+    });
+    const run = await check(server.url, ['--model', 'm', '--smoke']);
+    expectCause(run, 'smoke-failed');
+    expect(run.report.summary).toMatch(/^The 1-token test completion for "m" was accepted but not finished within /);
+    expect(run.report.summary).not.toContain('request-timeout');
   });
 });
 
