@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { runAction } from '../support/action-runner.js';
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { ROOT, runAction } from '../support/action-runner.js';
 import { closedPort } from '../support/fake-server.js';
 import { CAUSES } from '../../src/causes.js';
 import { runCli } from '../../src/entry/cli.js';
@@ -325,6 +327,28 @@ describe('100 000 models', () => {
     expect(listed.length).toBeLessThan(100_000);
     expect(Buffer.byteLength(run.outputs.models!)).toBeLessThanOrEqual(MODELS_OUTPUT_MAX_BYTES);
     expect(run.stdout).toContain(`lists the first ${listed.length} of 100000 model ids`);
+  });
+
+  it('the CLI (dist) into a real pipe: the multi-megabyte --json report arrives whole', async () => {
+    const count = 100_000;
+    await using server = await fixedServer(200, bigModelList(count));
+    const child = spawn(
+      process.execPath,
+      [join(ROOT, 'dist/cli/index.js'), server.url, '--json', '--model', `org/model-${count - 1}`, '--timeout', '10s'],
+      { env: { PATH: process.env.PATH ?? '' }, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    const stdout: Buffer[] = [];
+    child.stdout.on('data', (d: Buffer) => stdout.push(d));
+    child.stderr.resume();
+    const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+    const document = Buffer.concat(stdout).toString('utf8');
+    // Well past the 64 KiB a pipe holds: process.exit() used to cut the document there.
+    expect(document.length).toBeGreaterThan(1024 * 1024);
+    expect(document.endsWith('}\n')).toBe(true);
+    const report = JSON.parse(document) as JsonReport;
+    expect(report.ready).toBe(true);
+    expect(report.models).toHaveLength(count);
+    expect(code).toBe(0);
   });
 
   it('names a missing model with the closest match, not the whole list', async () => {
