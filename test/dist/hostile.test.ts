@@ -304,6 +304,42 @@ describe('the smoke completion', () => {
   });
 });
 
+/** The CLI in-process with these arguments, its output collected; it must end well before any deadline. */
+async function cli(argv: string[]) {
+  let stdout = '';
+  let stderr = '';
+  const code = await runCli(argv, {
+    stdout: { write: (t: string) => (stdout += t) },
+    stderr: { write: (t: string) => (stderr += t) },
+    env: {},
+  });
+  return { code, stdout, stderr };
+}
+
+describe('inputs that hold secrets, rejected without showing any part of them', () => {
+  it.each([
+    { name: 'a line break', key: 'sk-hostile-0123\n456789abcdef' },
+    { name: 'a character outside Latin-1', key: 'sk-hostile-0123€456789abcdef' },
+    { name: 'a control character', key: 'sk-hostile-0123\u0007456789abcdef' },
+  ])('an api-key with $name → invalid-input naming --api-key, at once', async ({ key }) => {
+    await using server = await fixedServer(200, LIST);
+    // A deadline the run must not wait for: the key is wrong before any request.
+    const run = await cli([server.url, '--api-key', key, '--timeout', '1h']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/--api-key must be text an HTTP header can carry/);
+    for (const part of [key.slice(0, 15), key.slice(16)]) expect(run.stdout + run.stderr).not.toContain(part);
+    expect(server.requests).toEqual([]);
+  });
+
+  it('a base-url whose base64 password holds / and + → invalid-input, the password shown nowhere', async () => {
+    const password = 'c2VjcmV0/cGFzcw+d29yZA==';
+    const run = await cli([`http://user:${password}@127.0.0.1:8000`, '--json']);
+    expect(run.code).toBe(2);
+    expect(JSON.parse(run.stdout)).toMatchObject({ cause: 'invalid-input' });
+    for (const part of password.split(/[/+]/)) expect(run.stdout + run.stderr).not.toContain(part);
+  });
+});
+
 describe('100 000 models', () => {
   // Decided: a list this long is still a valid answer (about 8 MB, under MODEL_LIST_MAX_BYTES), so the
   // server is ready and the required model is found wherever it is in the list.
