@@ -3,6 +3,7 @@ import { SERVER_KINDS, type ServerKind } from '../causes.js';
 import { REQUEST_TIMEOUT_FLOOR_MS } from '../limits.js';
 import { parseDurationMs } from './duration.js';
 import { parseEndpointLines, splitList, type EndpointSpec } from './endpoints.js';
+import { logFileProblem } from './log-file.js';
 
 /**
  * The raw inputs, keyed by their action input names. Every surface (action, CLI, environment) builds this
@@ -83,6 +84,13 @@ const durationInput = (maxMs: number, minMs: number, example: string) =>
 
 const optionalText = z.string().transform((value) => (value.trim() === '' ? undefined : value.trim()));
 
+const logFileInput = optionalText.transform((value, ctx) => {
+  const problem = value === undefined ? undefined : logFileProblem(value);
+  if (problem === undefined) return value;
+  ctx.addIssue({ code: 'custom', message: problem, params: { example: '/tmp/vllm.log' } });
+  return z.NEVER;
+});
+
 const modelList = z.string().transform((value) => splitList(value));
 
 /**
@@ -143,7 +151,7 @@ export const InputSchema = z.object({
   smoke: booleanInput,
   start: optionalText,
   container: optionalText,
-  'log-file': optionalText,
+  'log-file': logFileInput,
   'export-env': booleanInput,
   pull: booleanInput,
   deep: booleanInput,

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT, runAction } from '../support/action-runner.js';
 import { closedPort } from '../support/fake-server.js';
@@ -337,6 +339,73 @@ describe('inputs that hold secrets, rejected without showing any part of them', 
     expect(run.code).toBe(2);
     expect(JSON.parse(run.stdout)).toMatchObject({ cause: 'invalid-input' });
     for (const part of password.split(/[/+]/)) expect(run.stdout + run.stderr).not.toContain(part);
+  });
+});
+
+/** The CLI bundle as a user runs it, killed if it outlives `WATCHDOG_MS` (an open that blocks stops everything). */
+async function cliProcess(args: string[], whileRunning?: () => void) {
+  const child = spawn(process.execPath, [join(ROOT, 'dist/cli/index.js'), ...args], {
+    env: { PATH: process.env.PATH ?? '' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => (stderr += d));
+  let hung = false;
+  const watchdog = setTimeout(() => {
+    hung = true;
+    child.kill('SIGKILL');
+  }, WATCHDOG_MS);
+  whileRunning?.();
+  const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+  clearTimeout(watchdog);
+  expect(hung, 'the CLI ended before the watchdog').toBe(false);
+  return { code, stdout, stderr };
+}
+
+describe('a log-file that is not a regular file', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'llm-preflight-logfile-'));
+  const fifo = join(dir, 'server.fifo');
+  execFileSync('mkfifo', [fifo]);
+  const directory = join(dir, 'logs');
+  mkdirSync(directory);
+
+  it.each([
+    { name: 'a FIFO with no writer', path: fifo, says: /named pipe/ },
+    { name: 'a directory', path: directory, says: /directory/ },
+    { name: 'a device', path: '/dev/zero', says: /device/ },
+  ])('$name → invalid-input naming --log-file, exit 2, never blocking', async ({ path, says }) => {
+    const run = await cliProcess(['http://127.0.0.1:9', '--log-file', path, '--timeout', `${TIMEOUT_SECONDS}s`]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/--log-file is /);
+    expect(run.stderr).toMatch(says);
+    expect(run.stderr).not.toMatch(/internal error/);
+  });
+
+  it.skipIf(process.getuid?.() === 0)('a file this user may not read → invalid-input naming --log-file', async () => {
+    const secret = join(dir, 'private.log');
+    writeFileSync(secret, 'x\n');
+    chmodSync(secret, 0o000);
+    const run = await cliProcess(['http://127.0.0.1:9', '--log-file', secret]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/--log-file cannot be read by this user/);
+  });
+
+  it('a FIFO that appears while waiting: the wait goes on to its deadline, never blocked', async () => {
+    const later = join(dir, 'later.fifo');
+    await using server = await fixedServer(500, '{"error":"engine crashed"}');
+    // Made once the CLI is asking the server, so after its inputs were checked.
+    const appear = setInterval(() => {
+      if (server.requests.length === 0) return;
+      clearInterval(appear);
+      execFileSync('mkfifo', [later]);
+    }, 20);
+    const run = await cliProcess([server.url, '--log-file', later, '--timeout', `${TIMEOUT_SECONDS}s`, '--json']);
+    clearInterval(appear);
+    expect(server.requests.length).toBeGreaterThan(1);
+    expect(run.code).toBe(1);
+    expect(JSON.parse(run.stdout)).toMatchObject({ cause: 'server-error' });
   });
 });
 
