@@ -184,6 +184,32 @@ export function keepVocabulary(key: string, value: string): boolean {
   return VOCABULARY_KEYS.has(key) && VOCABULARY.has(value);
 }
 
+const URL_START = /[a-z][a-z0-9+.-]{0,30}:\/\//i;
+
+/**
+ * The userinfo of each URL-looking word. A URL that parses gives its own; one that does not (a base64
+ * password holds `/` and `+`, which end the authority for a URL parser) gives everything up to its last `@`
+ * before any `?` or `#`: an input we reject is echoed, so it is safer to mask too much of it than a piece too
+ * little. Word by word with indexOf, so a long input is read once.
+ */
+function userinfoIn(text: string): string[] {
+  const found: string[] = [];
+  for (const word of text.split(/\s+/)) {
+    const start = URL_START.exec(word);
+    // No scheme ("user:pass@host:8000"): rejected for it, and echoed, so its userinfo is found all the same.
+    const urlText = start ? word.slice(start.index) : word;
+    const authority = (start ? urlText.slice(urlText.indexOf('://') + 3) : urlText).split(/[?#]/, 1)[0]!;
+    const at = authority.lastIndexOf('@');
+    if (at === -1 || (!start && !authority.slice(0, at).includes(':'))) continue;
+    const url = start && URL.canParse(urlText) ? new URL(urlText) : undefined;
+    if (url && !url.username && !url.password) continue;
+    found.push(
+      url ? (url.password ? `${url.username}:${url.password}` : url.username) : authority.slice(0, at),
+    );
+  }
+  return found;
+}
+
 /**
  * Secrets written inside text that may not even parse as a URL (an input we are about to reject): URL
  * userinfo (the password, or a lone user name, which gateways use as a token) and token-like query values.
@@ -199,8 +225,7 @@ export function secretsInText(text: string): string[] {
       // Not valid percent-encoding: the raw form is what would be printed anyway.
     }
   };
-  for (const m of text.matchAll(/[a-z][a-z0-9+.-]{0,30}:\/\/([^\s/?#]*)@/gi)) {
-    const info = m[1] ?? '';
+  for (const info of userinfoIn(text)) {
     const colon = info.indexOf(':');
     add(colon === -1 ? info : info.slice(colon + 1));
   }

@@ -3,6 +3,7 @@ import { SERVER_KINDS, type ServerKind } from '../causes.js';
 import { REQUEST_TIMEOUT_FLOOR_MS } from '../limits.js';
 import { parseDurationMs } from './duration.js';
 import { parseEndpointLines, splitList, type EndpointSpec } from './endpoints.js';
+import { logFileProblem } from './log-file.js';
 
 /**
  * The raw inputs, keyed by their action input names. Every surface (action, CLI, environment) builds this
@@ -83,7 +84,36 @@ const durationInput = (maxMs: number, minMs: number, example: string) =>
 
 const optionalText = z.string().transform((value) => (value.trim() === '' ? undefined : value.trim()));
 
+const logFileInput = optionalText.transform((value, ctx) => {
+  const problem = value === undefined ? undefined : logFileProblem(value);
+  if (problem === undefined) return value;
+  ctx.addIssue({ code: 'custom', message: problem, params: { example: '/tmp/vllm.log' } });
+  return z.NEVER;
+});
+
 const modelList = z.string().transform((value) => splitList(value));
+
+/**
+ * What an HTTP header value can carry (RFC 9110 §5.5): tab, visible ASCII, space and Latin-1 (obs-text). Any
+ * other character makes every request fail before it is sent, which looked like a server that never answered.
+ */
+// oxlint-disable-next-line no-control-regex -- naming the control characters is the point
+const NOT_IN_A_HEADER = /[^\t\x20-\x7e\x80-\xff]/u;
+
+const apiKeyInput = optionalText.transform((value, ctx) => {
+  const bad = value === undefined ? null : NOT_IN_A_HEADER.exec(value);
+  if (!bad) return value;
+  const code = bad[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0');
+  const position = Array.from(value!.slice(0, bad.index)).length + 1;
+  ctx.addIssue({
+    code: 'custom',
+    message:
+      'must be text an HTTP header can carry: no line break, control character or character outside Latin-1',
+    // Never the key itself, not even masked: only which character is wrong, and where.
+    params: { example: 'sk-...', got: `a key whose character ${position} is U+${code}` },
+  });
+  return z.NEVER;
+});
 
 const serverInput = z.string().transform((value, ctx) => {
   const trimmed = value
@@ -115,13 +145,13 @@ export const InputSchema = z.object({
   'base-url': endpointsInput,
   server: serverInput,
   model: modelList,
-  'api-key': optionalText,
+  'api-key': apiKeyInput,
   timeout: durationInput(MAX_TIMEOUT_MS, 1000, '10m'),
   'request-timeout': durationInput(10 * 60_000, REQUEST_TIMEOUT_FLOOR_MS, '5s'),
   smoke: booleanInput,
   start: optionalText,
   container: optionalText,
-  'log-file': optionalText,
+  'log-file': logFileInput,
   'export-env': booleanInput,
   pull: booleanInput,
   deep: booleanInput,
@@ -147,11 +177,11 @@ export function parseInputs(raw: RawInputs): ParseResult {
   if (!result.success) {
     const problems = result.error.issues.map((issue): InputProblem => {
       const input = String(issue.path[0]) as InputName;
-      const params = (issue as { params?: { example?: string } }).params;
+      const params = (issue as { params?: { example?: string; got?: string } }).params;
       return {
         input,
         message: issue.message,
-        got: withDefaults[input] ?? '',
+        got: params?.got ?? withDefaults[input] ?? '',
         example: params?.example ?? INPUT_DEFAULTS[input],
       };
     });

@@ -85,6 +85,18 @@ function noAnswerVerdict(code: string): Verdict {
   return Object.hasOwn(NO_ANSWER, code) ? NO_ANSWER[code as ProbeErrorCode] : NO_ANSWER.ERROR;
 }
 
+/**
+ * The smoke completion goes only to a server that has just listed its models, and it has the time left to the
+ * deadline: one that never finishes is the completion's failure (a stuck engine), not a server that is silent.
+ */
+const SMOKE_UNFINISHED: readonly string[] = ['TIMEOUT', 'DEADLINE'];
+
+function errorVerdict(code: string, ev: AttemptEvidence): Verdict {
+  if (ev.stage === 'smoke' && SMOKE_UNFINISHED.includes(code))
+    return { cause: 'smoke-failed', settle: 'now' };
+  return noAnswerVerdict(code);
+}
+
 const is2xx = (r: HttpResult) => r.status >= 200 && r.status < 300;
 
 /** What an HTTP answer says, first match wins; `fine` ends the look with nothing wrong. */
@@ -117,7 +129,7 @@ export function classifyAttempt(ev: AttemptEvidence): Classified | undefined {
   const verdict: Verdict | 'fine' | undefined = isProxyAnswer(r)
     ? { cause: 'proxy-intercept', settle: 'persistent' }
     : r.kind === 'error'
-      ? noAnswerVerdict(r.code)
+      ? errorVerdict(r.code, ev)
       : ANSWERS.find((answer) => answer.when(r, ev))?.verdict;
   return verdict === undefined || verdict === 'fine' ? undefined : { ...verdict, evidence: ev };
 }

@@ -76,6 +76,7 @@ export class EndpointSession {
       maxBodyBytes: options.maxBodyBytes,
       ...(options.body !== undefined ? { body: options.body } : {}),
       ...(options.onChunk ? { onChunk: options.onChunk } : {}),
+      ...(options.endOfBody ? { endOfBody: options.endOfBody } : {}),
       ...(this.run.signal ? { signal: this.run.signal } : {}),
     });
     const result: ProbeResult =

@@ -1,4 +1,4 @@
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
 import { LOG_TAIL_BYTES } from '../limits.js';
 import type { LogReader } from './log-reader.js';
@@ -57,13 +57,17 @@ export function tailFile(path: string, reader: LogReader, from: 'tail' | 'start'
   const readNow = () => {
     let fd: number;
     try {
-      fd = openSync(path, 'r');
+      // Non-blocking: a FIFO with no writer would block the open, and with it the deadline and cancellation.
+      fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
     } catch {
       return;
     }
     try {
+      const stats = fstatSync(fd);
+      // Replaced by a FIFO, a device or a directory since the inputs were checked: nothing to tail there.
+      if (!stats.isFile()) return;
       seen = true;
-      const size = fstatSync(fd).size;
+      const size = stats.size;
       placeOffset(fd, size);
       let at = offset!;
       while (at < size) {
@@ -73,6 +77,8 @@ export function tailFile(path: string, reader: LogReader, from: 'tail' | 'start'
         reader.push(decoder.write(buffer.subarray(0, n)));
       }
       offset = at;
+    } catch {
+      // A read that fails now (EIO, a file cut under us) is tried again at the next look, never thrown from a timer.
     } finally {
       closeSync(fd);
     }

@@ -88,7 +88,9 @@ export class LogReader {
     this.partial = lines.pop() ?? '';
     if (this.partial.length > PARTIAL_LINE_MAX_CHARS) {
       lines.push(this.partial);
-      this.partial = '';
+      // The rest of this line is no line of its own: read as one, it would begin with the second half of
+      // whatever the cut went through (a token), which no pattern and no known value can recognise.
+      this.skipToNextLine();
     }
     for (const line of lines) this.line(line);
   }

@@ -1,6 +1,7 @@
 import { lookup as dnsLookup } from 'node:dns';
 import type { LookupAddress } from 'node:dns';
 import { unbracket } from './hosts.js';
+import { skipInterimResponses } from './interim-responses.js';
 import { buildConnector } from './undici.js';
 
 /**
@@ -69,9 +70,11 @@ export function createTrackedConnector(): TrackedConnector {
     // connect still under way says nothing answered.
     const tcpOnly = options.protocol === 'http:';
     if (tcpOnly) connecting.set(key, (connecting.get(key) ?? 0) + 1);
-    connectTcp(options, (...args) => {
+    connectTcp(options, (error, socket) => {
       if (tcpOnly) connecting.set(key, Math.max(0, (connecting.get(key) ?? 1) - 1));
-      callback(...args);
+      if (error) return callback(error, null);
+      skipInterimResponses(socket);
+      callback(null, socket);
     });
   };
   return {

@@ -56,6 +56,9 @@ const RULES: readonly Rule[] = [
   {
     code: 'BAD_HTTP',
     codes: /^(HPE_|UND_ERR_HEADERS_OVERFLOW|UND_ERR_RES_CONTENT_LENGTH_MISMATCH)/,
+    // undici's HTTPParserError looks its HPE_ code up by number in a table keyed by name, so broken framing
+    // (a bad chunk size, no CRLF after a chunk) arrives with no code at all: only its words tell.
+    words: /does not match the HTTP\/1\.1 protocol/,
     quote: 'first',
   },
 ];

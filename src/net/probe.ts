@@ -20,6 +20,16 @@ export interface ProbeRequest {
   signal?: AbortSignal;
   /** Called with each body chunk, e.g. to stream pull progress. */
   onChunk?: (text: string) => void;
+  /**
+   * Called with each body chunk; true when the body is whole although the connection stays open (an event
+   * stream's last event): reading stops there instead of waiting for an end the server never sends.
+   */
+  endOfBody?: (text: string) => boolean;
+}
+
+/** Any 2xx is an answer (RFC 9110 §15.3): a gateway's 203 carries the same model list as a 200. */
+export function isSuccessStatus(status: number): boolean {
+  return status >= 200 && status < 300;
 }
 
 export interface Prober {
@@ -152,7 +162,7 @@ async function readResponseBody(
     response.body,
     oversized ? Math.min(req.maxBodyBytes, OVERSIZED_BODY_QUOTE_BYTES) : req.maxBodyBytes,
     startedMs,
-    req.onChunk,
+    req,
   );
   return { ...read, truncated: read.truncated || oversized };
 }
@@ -161,15 +171,21 @@ async function readCapped(
   body: AsyncIterable<Buffer> & { destroy(): void; on?(event: 'error', listener: () => void): unknown },
   maxBytes: number,
   startedMs: number,
-  onChunk?: (text: string) => void,
+  watch: Pick<ProbeRequest, 'onChunk' | 'endOfBody'>,
 ): Promise<ReadBody> {
   const chunks: Buffer[] = [];
   let size = 0;
   let truncated = false;
   let firstChunkMs: number | undefined;
+  const stopReading = () => {
+    // destroy() without a listener would throw an uncaught AbortError and end the process.
+    body.on?.('error', () => {});
+    body.destroy();
+  };
   for await (const chunk of body) {
     firstChunkMs ??= Math.round(performance.now() - startedMs);
-    onChunk?.(chunk.toString('utf8'));
+    const chunkText = watch.onChunk || watch.endOfBody ? chunk.toString('utf8') : '';
+    watch.onChunk?.(chunkText);
     const room = maxBytes - size;
     // A body of exactly maxBytes is complete; only a byte beyond the bound makes it truncated.
     if (chunk.length > room) {
@@ -177,12 +193,15 @@ async function readCapped(
       size += Math.max(0, room);
       truncated = true;
       // Stop reading: a 200 MB (or endless) body must never be buffered.
-      body.on?.('error', () => {});
-      body.destroy();
+      stopReading();
       break;
     }
     chunks.push(chunk);
     size += chunk.length;
+    if (watch.endOfBody?.(chunkText)) {
+      stopReading();
+      break;
+    }
   }
   // A cut body is never parsed, only quoted: keep its start, not a second 16 MiB copy of it.
   const kept = truncated

@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { runAction } from '../support/action-runner.js';
+import { execFileSync, spawn } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ROOT, runAction } from '../support/action-runner.js';
 import { closedPort } from '../support/fake-server.js';
 import { CAUSES } from '../../src/causes.js';
 import { runCli } from '../../src/entry/cli.js';
@@ -19,6 +23,7 @@ import {
   routedServer,
   silentServer,
   startHttpServer,
+  startRawServer,
   type HostileServer,
 } from '../support/hostile-servers.js';
 
@@ -225,6 +230,185 @@ describe('other hostile answers', () => {
   });
 });
 
+const LIST = '{"object":"list","data":[{"id":"m","object":"model","owned_by":"someone"}]}';
+/** A raw answer on a connection of its own, so every request (list, GET /, smoke) meets the same bytes. */
+const rawAnswer = (head: string, body = LIST) =>
+  startRawServer((socket) => socket.end(`${head}\r\nconnection: close\r\n\r\n${body}`));
+const listHead = (status: string) =>
+  `${status}\r\ncontent-type: application/json\r\ncontent-length: ${LIST.length}`;
+
+describe('HTTP as servers really speak it', () => {
+  it.each([
+    { name: 'an unsolicited 100 Continue before the answer', head: `HTTP/1.1 100 Continue\r\n\r\n${listHead('HTTP/1.1 200 OK')}` },
+    { name: 'two interim responses (102, 103 with headers)', head: `HTTP/1.1 102 Processing\r\n\r\nHTTP/1.1 103 Early Hints\r\nlink: </a>\r\n\r\n${listHead('HTTP/1.1 200 OK')}` },
+    { name: '203 from a transforming gateway', head: listHead('HTTP/1.1 203 Non-Authoritative Information') },
+    { name: '201, an odd but successful status', head: listHead('HTTP/1.1 201 Created') },
+  ])('$name → ready', async ({ head }) => {
+    await using server = await rawAnswer(head);
+    const run = await check(server.url, ['--model', 'm']);
+    expect(run.report.cause).toBeNull();
+    expect(run.report.ready).toBe(true);
+    expect(run.report.models).toEqual(['m']);
+    expect(run.code).toBe(0);
+  });
+
+  it.each([
+    { name: 'a chunk size that is not hex', body: `zz\r\n${LIST}\r\n0\r\n\r\n` },
+    { name: 'a chunk longer than its size', body: `5\r\n${LIST}\r\n0\r\n\r\n` },
+  ])('broken chunked framing, $name → bad-response, not no-response at the deadline', async ({ body }) => {
+    await using server = await startRawServer((socket) =>
+      socket.write(`HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n${body}`),
+    );
+    const run = await check(server.url);
+    expectCause(run, 'bad-response');
+    expect(run.report.summary).toMatch(/malformed answer/);
+    expect(run.report.evidence[0]!.result).toMatchObject({ kind: 'error', code: 'BAD_HTTP' });
+    expect(JSON.stringify(run.report.evidence)).toMatch(/does not match the HTTP\/1\.1 protocol/);
+  });
+});
+
+/** A server that lists `m` and answers the smoke completion with `answerSmoke` (the connection left open). */
+const smokeServer = (answerSmoke: (res: import('node:http').ServerResponse) => void) =>
+  startHttpServer((req, res) => {
+    if (req.url?.startsWith('/v1/chat/completions')) return answerSmoke(res);
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(LIST);
+  });
+const sse = (event: unknown) => `data: ${typeof event === 'string' ? event : JSON.stringify(event)}\n\n`;
+
+describe('the smoke completion', () => {
+  it.each([
+    { name: 'ends with data: [DONE]', events: [{ choices: [{ delta: { content: 'OK' } }] }, '[DONE]'] },
+    {
+      name: 'ends with a finish_reason and no [DONE]',
+      events: [{ choices: [{ delta: { content: 'OK' }, finish_reason: null }] }, { choices: [{ delta: {}, finish_reason: 'length' }] }],
+    },
+  ])('$name, the connection kept open → ready, the stream read to its end only', async ({ events }) => {
+    await using server = await smokeServer((res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write(events.map(sse).join(''));
+    });
+    const run = await check(server.url, ['--model', 'm', '--smoke']);
+    expect(run.report.cause).toBeNull();
+    expect(run.code).toBe(0);
+    expect((run.report.endpoints[0] as { smoke?: unknown }).smoke).toMatchObject([{ model: 'm', ok: true, text: 'OK' }]);
+  });
+
+  it('that never finishes → smoke-failed naming the completion, within the deadline', async () => {
+    await using server = await smokeServer((res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write(sse({ choices: [{ delta: { role: 'assistant' }, finish_reason: null }] }));
+    });
+    const run = await check(server.url, ['--model', 'm', '--smoke']);
+    expectCause(run, 'smoke-failed');
+    expect(run.report.summary).toMatch(/^The 1-token test completion for "m" was accepted but not finished within /);
+    expect(run.report.summary).not.toContain('request-timeout');
+  });
+});
+
+/** The CLI in-process with these arguments, its output collected; it must end well before any deadline. */
+async function cli(argv: string[]) {
+  let stdout = '';
+  let stderr = '';
+  const code = await runCli(argv, {
+    stdout: { write: (t: string) => (stdout += t) },
+    stderr: { write: (t: string) => (stderr += t) },
+    env: {},
+  });
+  return { code, stdout, stderr };
+}
+
+describe('inputs that hold secrets, rejected without showing any part of them', () => {
+  it.each([
+    { name: 'a line break', key: 'sk-hostile-0123\n456789abcdef' },
+    { name: 'a character outside Latin-1', key: 'sk-hostile-0123€456789abcdef' },
+    { name: 'a control character', key: 'sk-hostile-0123\u0007456789abcdef' },
+  ])('an api-key with $name → invalid-input naming --api-key, at once', async ({ key }) => {
+    await using server = await fixedServer(200, LIST);
+    // A deadline the run must not wait for: the key is wrong before any request.
+    const run = await cli([server.url, '--api-key', key, '--timeout', '1h']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/--api-key must be text an HTTP header can carry/);
+    for (const part of [key.slice(0, 15), key.slice(16)]) expect(run.stdout + run.stderr).not.toContain(part);
+    expect(server.requests).toEqual([]);
+  });
+
+  it('a base-url whose base64 password holds / and + → invalid-input, the password shown nowhere', async () => {
+    const password = 'c2VjcmV0/cGFzcw+d29yZA==';
+    const run = await cli([`http://user:${password}@127.0.0.1:8000`, '--json']);
+    expect(run.code).toBe(2);
+    expect(JSON.parse(run.stdout)).toMatchObject({ cause: 'invalid-input' });
+    for (const part of password.split(/[/+]/)) expect(run.stdout + run.stderr).not.toContain(part);
+  });
+});
+
+/** The CLI bundle as a user runs it, killed if it outlives `WATCHDOG_MS` (an open that blocks stops everything). */
+async function cliProcess(args: string[], whileRunning?: () => void) {
+  const child = spawn(process.execPath, [join(ROOT, 'dist/cli/index.js'), ...args], {
+    env: { PATH: process.env.PATH ?? '' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => (stderr += d));
+  let hung = false;
+  const watchdog = setTimeout(() => {
+    hung = true;
+    child.kill('SIGKILL');
+  }, WATCHDOG_MS);
+  whileRunning?.();
+  const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+  clearTimeout(watchdog);
+  expect(hung, 'the CLI ended before the watchdog').toBe(false);
+  return { code, stdout, stderr };
+}
+
+describe('a log-file that is not a regular file', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'llm-preflight-logfile-'));
+  const fifo = join(dir, 'server.fifo');
+  execFileSync('mkfifo', [fifo]);
+  const directory = join(dir, 'logs');
+  mkdirSync(directory);
+
+  it.each([
+    { name: 'a FIFO with no writer', path: fifo, says: /named pipe/ },
+    { name: 'a directory', path: directory, says: /directory/ },
+    { name: 'a device', path: '/dev/zero', says: /device/ },
+  ])('$name → invalid-input naming --log-file, exit 2, never blocking', async ({ path, says }) => {
+    const run = await cliProcess(['http://127.0.0.1:9', '--log-file', path, '--timeout', `${TIMEOUT_SECONDS}s`]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/--log-file is /);
+    expect(run.stderr).toMatch(says);
+    expect(run.stderr).not.toMatch(/internal error/);
+  });
+
+  it.skipIf(process.getuid?.() === 0)('a file this user may not read → invalid-input naming --log-file', async () => {
+    const secret = join(dir, 'private.log');
+    writeFileSync(secret, 'x\n');
+    chmodSync(secret, 0o000);
+    const run = await cliProcess(['http://127.0.0.1:9', '--log-file', secret]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/--log-file cannot be read by this user/);
+  });
+
+  it('a FIFO that appears while waiting: the wait goes on to its deadline, never blocked', async () => {
+    const later = join(dir, 'later.fifo');
+    await using server = await fixedServer(500, '{"error":"engine crashed"}');
+    // Made once the CLI is asking the server, so after its inputs were checked.
+    const appear = setInterval(() => {
+      if (server.requests.length === 0) return;
+      clearInterval(appear);
+      execFileSync('mkfifo', [later]);
+    }, 20);
+    const run = await cliProcess([server.url, '--log-file', later, '--timeout', `${TIMEOUT_SECONDS}s`, '--json']);
+    clearInterval(appear);
+    expect(server.requests.length).toBeGreaterThan(1);
+    expect(run.code).toBe(1);
+    expect(JSON.parse(run.stdout)).toMatchObject({ cause: 'server-error' });
+  });
+});
+
 describe('100 000 models', () => {
   // Decided: a list this long is still a valid answer (about 8 MB, under MODEL_LIST_MAX_BYTES), so the
   // server is ready and the required model is found wherever it is in the list.
@@ -248,6 +432,28 @@ describe('100 000 models', () => {
     expect(listed.length).toBeLessThan(100_000);
     expect(Buffer.byteLength(run.outputs.models!)).toBeLessThanOrEqual(MODELS_OUTPUT_MAX_BYTES);
     expect(run.stdout).toContain(`lists the first ${listed.length} of 100000 model ids`);
+  });
+
+  it('the CLI (dist) into a real pipe: the multi-megabyte --json report arrives whole', async () => {
+    const count = 100_000;
+    await using server = await fixedServer(200, bigModelList(count));
+    const child = spawn(
+      process.execPath,
+      [join(ROOT, 'dist/cli/index.js'), server.url, '--json', '--model', `org/model-${count - 1}`, '--timeout', '10s'],
+      { env: { PATH: process.env.PATH ?? '' }, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    const stdout: Buffer[] = [];
+    child.stdout.on('data', (d: Buffer) => stdout.push(d));
+    child.stderr.resume();
+    const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+    const document = Buffer.concat(stdout).toString('utf8');
+    // Well past the 64 KiB a pipe holds: process.exit() used to cut the document there.
+    expect(document.length).toBeGreaterThan(1024 * 1024);
+    expect(document.endsWith('}\n')).toBe(true);
+    const report = JSON.parse(document) as JsonReport;
+    expect(report.ready).toBe(true);
+    expect(report.models).toHaveLength(count);
+    expect(code).toBe(0);
   });
 
   it('names a missing model with the closest match, not the whole list', async () => {

@@ -1,3 +1,4 @@
+import { formatDuration } from '../../config/duration.js';
 import { closestModel, isServed } from '../../models.js';
 import { joinText, ours, text, type Text } from '../../text.js';
 import type { Evidence } from '../../types.js';
@@ -59,7 +60,17 @@ function modelOf(ev: AttemptEvidence): Text {
   return ev.model ? text`"${ev.model}"` : ours('the model');
 }
 
-function smokeFailed({ ev, status, excerpt, withLogs }: Scene): FindingOf<'smoke-failed'> {
+function smokeFailed({ ev, r, status, excerpt, withLogs }: Scene): FindingOf<'smoke-failed'> {
+  // Only a completion that never finished is classified smoke-failed without an HTTP answer (classify.ts).
+  if (r.kind === 'error')
+    return finding(
+      'smoke-failed',
+      text`The 1-token test completion for ${modelOf(ev)} was accepted but not finished within ${ours(formatDuration(r.durationMs))} (the time left before the deadline).`,
+      ours(
+        'The server lists the model but does not generate: a model still loading on first use, or a stuck engine; its log says which. Raise timeout, or disable smoke to only check the listing.',
+      ),
+      withLogs([ev]),
+    );
   return finding(
     'smoke-failed',
     text`The 1-token test completion for ${modelOf(ev)} failed: ${ev.problem ? text`${ev.problem}, ` : text``}${status}${excerpt}.`,

@@ -1,6 +1,7 @@
 import type { ServerKind } from '../../causes.js';
 import { MODEL_LIST_MAX_BYTES, MODELS_EVIDENCE_MAX_IDS, SMALL_BODY_MAX_BYTES } from '../../limits.js';
 import { parseModelList } from '../../models.js';
+import { isSuccessStatus } from '../../net/probe.js';
 import { detectServer, PROFILES, type ServerProfile } from '../../servers/index.js';
 import type { ProbeResult } from '../../types.js';
 import type { CallAnswer, EndpointSession } from '../endpoint-session.js';
@@ -13,7 +14,7 @@ export async function attemptReadiness(session: EndpointSession): Promise<boolea
   const r = list.result;
   if (r.kind !== 'http') return false;
   if (!session.kind) await detectKind(session, list);
-  if (r.status !== 200) return false;
+  if (!isSuccessStatus(r.status)) return false;
   if (!readServedModels(session, list)) return false;
   // Detected only now (auto mode): the kind's own readiness check must pass too (SGLang warmup, LocalAI preload).
   const detected = profileOf(session.kind);
@@ -39,13 +40,13 @@ async function detectKind(session: EndpointSession, list: CallAnswer): Promise<v
     headers: r.headers,
     json: wellFormed ? list.json : undefined,
   });
-  if (!session.kind && r.status === 200 && !session.rootDetectionTried) {
+  if (!session.kind && isSuccessStatus(r.status) && !session.rootDetectionTried) {
     session.rootDetectionTried = true;
     session.kind = await detectFromRoot(session);
   }
 }
 
-/** A 200 model list: its ids become the served models when it is well-formed. True when it is. */
+/** A 2xx model list: its ids become the served models when it is well-formed. True when it is. */
 function readServedModels(session: EndpointSession, list: CallAnswer): boolean {
   if (list.json === undefined) {
     if (list.result.kind === 'http' && !list.result.truncated)
@@ -85,7 +86,7 @@ async function healthPasses(session: EndpointSession, profile: ServerProfile): P
 }
 
 function healthReady(result: ProbeResult, profile: ServerProfile): boolean {
-  if (result.kind !== 'http' || result.status !== 200) return false;
+  if (result.kind !== 'http' || !isSuccessStatus(result.status)) return false;
   // Ollama's health route is its root page; anything else answering there is not Ollama.
   if (profile.kind === 'ollama') return /Ollama is running/.test(result.body);
   return true;

@@ -1,4 +1,5 @@
 import { SMOKE_BODY_MAX_BYTES } from '../../limits.js';
+import { isSuccessStatus } from '../../net/probe.js';
 import type { SmokeResult } from '../../types.js';
 import type { EndpointSession } from '../endpoint-session.js';
 
@@ -31,11 +32,12 @@ async function smokeTestModel(session: EndpointSession, model: string): Promise<
     }),
     maxBodyBytes: SMOKE_BODY_MAX_BYTES,
     timeoutMs: remaining,
+    endOfBody: smokeStreamEnd(),
   });
   res.evidence.model = model;
   const totalMs = Math.round(session.run.now() - started);
   const r = res.result;
-  if (r.kind !== 'http' || r.status < 200 || r.status >= 300) return { model, ok: false, totalMs };
+  if (r.kind !== 'http' || !isSuccessStatus(r.status)) return { model, ok: false, totalMs };
   const completion = completionText(r.body);
   if (completion === undefined) {
     res.evidence.problem = 'the answer holds no completion (no "choices")';
@@ -44,6 +46,35 @@ async function smokeTestModel(session: EndpointSession, model: string): Promise<
   const out: SmokeResult = { model, ok: true, totalMs, text: completion };
   if (r.firstChunkMs !== undefined) out.ttftMs = r.firstChunkMs;
   return out;
+}
+
+/**
+ * Watches a completion's event stream for its end: `data: [DONE]`, or a choice with a finish_reason (servers
+ * that never send [DONE]). Some keep the connection open after it, so the stream's end is not the body's.
+ */
+export function smokeStreamEnd(): (chunk: string) => boolean {
+  let partial = '';
+  return (chunk) => {
+    const lines = (partial + chunk).split('\n');
+    partial = lines.pop() ?? '';
+    // Only an event's line matters; a line longer than the whole body bound is not one we can judge.
+    if (partial.length > SMOKE_BODY_MAX_BYTES) partial = '';
+    return lines.some(isLastEvent);
+  };
+}
+
+function isLastEvent(line: string): boolean {
+  const m = /^data:\s*(.*)$/.exec(line.trim());
+  if (!m) return false;
+  if (m[1] === '[DONE]') return true;
+  try {
+    const choices = (JSON.parse(m[1]!) as { choices?: unknown })?.choices;
+    return (
+      Array.isArray(choices) && choices.some((c) => (c as { finish_reason?: unknown })?.finish_reason != null)
+    );
+  } catch {
+    return false;
+  }
 }
 
 /** The generated text of a streamed (SSE) or plain chat completion, or undefined when there is none. */
