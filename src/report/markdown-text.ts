@@ -7,8 +7,9 @@ import { visibleLine } from './text.js';
 /**
  * For prose, list items and table cells: no links, no HTML, no table breaks, no entities of its own, and no
  * block of its own where it starts a line (a list, a rule, an indented code block). Autolinks are broken with
- * entities where GitHub would make one (scheme://, www. and e-mail addresses), so a URL a server sends shows
- * as text, never as a link to click; `$` is escaped because GitHub renders `$…$` as math.
+ * entities where GitHub could make one (every scheme://, www. and @, even after a letter or an underscore,
+ * which GFM allows before www.), so a URL a server sends shows as text, never as a link to click; `$` is
+ * escaped because GitHub renders `$…$` as math.
  */
 export function escapeMarkdown(text: string): string {
   return visibleLine(text)
@@ -17,7 +18,7 @@ export function escapeMarkdown(text: string): string {
     .replace(/[\\`*_{}[\]()<>#+!|~$]/g, (c) => `\\${c}`)
     .replace(/^(-|=|\d+(?=[.)]))/, (start) => (/\d/.test(start) ? `${start}\\` : `\\${start}`))
     .replace(/:\/\//g, ':&#47;&#47;')
-    .replace(/\b(www)\./gi, '$1&#46;')
+    .replace(/(www)\./gi, '$1&#46;')
     .replace(/@/g, '&#64;');
 }
 
@@ -29,7 +30,7 @@ export function htmlText(text: string): string {
     .replace(/>/g, '&gt;')
     .replace(/"/g, '&quot;')
     .replace(/:\/\//g, ':&#47;&#47;')
-    .replace(/\b(www)\./gi, '$1&#46;')
+    .replace(/(www)\./gi, '$1&#46;')
     .replace(/@/g, '&#64;');
 }
 

@@ -7,8 +7,12 @@ import type { ShownExtras, ShownResult } from '../../src/report/present.js';
 import { visibleLine } from '../../src/report/text.js';
 import { all, childrenNamed, gfmTree, rawTextOf, textOf, type Element } from './gfm.js';
 
-/** A value as the reader must see it: one line, invisible characters spelled out, white space folded. */
-const seen = (value: string) => visibleLine(value).replace(/\s+/g, ' ').trim();
+/** Values as the reader must see them: one line, invisible characters spelled out, white space folded. */
+function seen(literals: TemplateStringsArray, ...values: string[]): string {
+  return String.raw({ raw: literals }, ...values.map(visibleLine))
+    .replace(/\s+/g, ' ')
+    .trim();
+}
 
 /**
  * Renders the summary as GitHub does and checks that its structure is the one the result implies, whatever
@@ -45,9 +49,9 @@ function expectEndpointTable(table: Element, result: ShownResult): void {
   expect(body.map((row) => row.length)).toEqual(result.endpoints.map(() => 6));
   result.endpoints.forEach((e, i) => {
     const [url, , server, version, , elapsed] = body[i]!;
-    expect(url).toBe(seen(e.baseUrl));
+    expect(url).toBe(seen`${e.baseUrl}`);
     expect(server).toBe(e.server);
-    expect(version).toBe(e.serverVersion ? seen(e.serverVersion) : '—');
+    expect(version).toBe(e.serverVersion ? seen`${e.serverVersion}` : '—');
     expect(elapsed).toBe(formatDuration(e.elapsedMs));
   });
 }
@@ -59,8 +63,8 @@ function expectTimelineTable(table: Element, e: ShownResult['endpoints'][number]
   expect(body).toEqual(
     rows.map((row) => [
       row.count > 1 ? `${formatAt(row.fromMs)} – ${formatAt(row.toMs)}` : formatAt(row.fromMs),
-      seen(row.what),
-      `${seen(row.result)}${row.count > 1 ? ` ×${row.count}` : ''}`.trim(),
+      seen`${row.what}`,
+      seen`${row.result}${row.count > 1 ? ` ×${row.count}` : ''}`,
     ]),
   );
 }
@@ -74,8 +78,8 @@ function expectDetails(
   const tails = extras.tails.filter((tail) => tail.lines.length);
   const titles = [
     ...(result.finding?.evidence.length ? ['Evidence'] : []),
-    ...timelines.map((e) => `Timeline for ${seen(e.baseUrl)}`),
-    ...tails.map((tail) => `Last lines of ${seen(tail.source)}`),
+    ...timelines.map((e) => seen`Timeline for ${e.baseUrl}`),
+    ...tails.map((tail) => seen`Last lines of ${tail.source}`),
   ];
   const details = all(root, 'details');
   expect(details.map((d) => childrenNamed(d, 'summary').map(textOf))).toEqual(titles.map((t) => [t]));
@@ -91,7 +95,7 @@ function expectEvidence(root: Element, result: ShownResult): void {
   expect(all(root, 'li').map(textOf)).toEqual(
     evidence.map((ev) => {
       const { what, result: outcome } = describe(ev);
-      return `${formatAt(ev.atMs)} · ${seen(what)}: ${seen(outcome)}`.trim();
+      return seen`${formatAt(ev.atMs)} · ${what}: ${outcome}`;
     }),
   );
 }
@@ -100,7 +104,7 @@ function expectQuotes(root: Element, result: ShownResult): void {
   const quotes = all(root, 'blockquote').map(textOf);
   expect(quotes).toEqual([
     ...(result.demo ? [quotes[0]] : []),
-    ...result.warnings.map((w) => `[!WARNING] ${seen(w)}`.trim()),
+    ...result.warnings.map((w) => seen`[!WARNING] ${w}`),
   ]);
 }
 
@@ -108,6 +112,6 @@ function expectVerdict(root: Element, result: ShownResult): void {
   const f = result.finding;
   if (result.ready || !f) return;
   const paragraphs = all(root, 'p').map(textOf);
-  expect(paragraphs).toContain(`What is wrong: ${seen(f.summary)}`.trim());
-  expect(paragraphs).toContain(`How to fix it: ${seen(f.hint)}`.trim());
+  expect(paragraphs).toContain(seen`What is wrong: ${f.summary}`);
+  expect(paragraphs).toContain(seen`How to fix it: ${f.hint}`);
 }

@@ -42,6 +42,7 @@ const HOSTILE: Array<{ name: string; text: string }> = [
   },
   { name: 'a rule at the start', text: '---' },
   { name: 'a heading, a quote, emphasis and a link', text: '# h > q **b** [l](http://x.example) ![i](y)' },
+  { name: 'www. after an underscore (found by the properties: a link)', text: '_www.example.com x_www.y' },
   { name: 'math', text: '$x^2$ and $$y$$' },
   { name: 'entities', text: '&lt;b&gt; &#60;i&#62; &amp;' },
   { name: 'a fence in a log line', text: '```\n# out of the fence' },
