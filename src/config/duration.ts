@@ -26,3 +26,19 @@ export function formatDuration(ms: number): string {
   const seconds = Math.round((ms % 60_000) / 1000);
   return seconds ? `${minutes} min ${seconds} s` : `${minutes} min`;
 }
+
+/**
+ * A duration as a user writes it in an input, exact and in the largest units that fit: "100ms", "1s", "1m30s",
+ * "10m", "6h" (never "0.1666 h"), so a limit in a message can be copied into the input as it is.
+ */
+export function durationInputText(ms: number): string {
+  const parts: string[] = [];
+  let rest = Math.round(ms);
+  for (const unit of ['h', 'm', 's'] as const) {
+    const count = Math.floor(rest / UNIT_MS[unit]!);
+    if (count > 0) parts.push(`${count}${unit}`);
+    rest -= count * UNIT_MS[unit]!;
+  }
+  if (rest > 0 || parts.length === 0) parts.push(`${rest}ms`);
+  return parts.join('');
+}

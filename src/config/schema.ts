@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import { SERVER_KINDS, type ServerKind } from '../causes.js';
 import { REQUEST_TIMEOUT_FLOOR_MS } from '../limits.js';
-import { parseDurationMs } from './duration.js';
+import { durationInputText, parseDurationMs } from './duration.js';
 import { parseEndpointLines, splitList, type EndpointSpec } from './endpoints.js';
 import { logFileProblem } from './log-file.js';
+import { impossibleEndpoint, portOutOfRange } from './impossible-endpoint.js';
 
 /**
  * The raw inputs, keyed by their action input names. Every surface (action, CLI, environment) builds this
@@ -74,7 +75,7 @@ const durationInput = (maxMs: number, minMs: number, example: string) =>
     if (ms < minMs || ms > maxMs) {
       ctx.addIssue({
         code: 'custom',
-        message: `must be between ${minMs} ms and ${maxMs / 3_600_000} h`,
+        message: `must be between ${durationInputText(minMs)} and ${durationInputText(maxMs)}`,
         params: { example },
       });
       return z.NEVER;
@@ -132,13 +133,19 @@ const serverInput = z.string().transform((value, ctx) => {
   return z.NEVER;
 });
 
+/** A URL that parses but names nothing to connect to is as wrong as one that does not parse: said at once. */
 const endpointsInput = z.string().transform((value, ctx) => {
   const parsed = parseEndpointLines(value);
-  if (!parsed.ok) {
-    ctx.addIssue({ code: 'custom', message: parsed.message, params: { example: 'http://127.0.0.1:8000' } });
-    return z.NEVER;
-  }
-  return parsed.endpoints;
+  const message = parsed.ok
+    ? impossibleEndpoint(parsed.endpoints)
+    : (portOutOfRange(value) ?? parsed.message);
+  if (parsed.ok && message === undefined) return parsed.endpoints;
+  ctx.addIssue({
+    code: 'custom',
+    message: message ?? 'is not a valid URL',
+    params: { example: 'http://127.0.0.1:8000' },
+  });
+  return z.NEVER;
 });
 
 export const InputSchema = z.object({

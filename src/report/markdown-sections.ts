@@ -1,7 +1,7 @@
 import { formatDuration } from '../config/duration.js';
 import { LOG_LINES_QUOTED } from '../limits.js';
 import { describe, endpointNotes, formatAt, timelineRows, type TimelineRow } from './describe.js';
-import { code, escapeMarkdown, htmlText } from './markdown-text.js';
+import { cellCode, code, escapeMarkdown, fencedLine, htmlText } from './markdown-text.js';
 import type { ShownResult } from './present.js';
 import type { StartupProfile } from '../servers/phases.js';
 
@@ -45,9 +45,9 @@ export function endpointTable(endpoints: readonly ShownEndpoint[]): string[] {
 
 function endpointRow(e: ShownEndpoint): string {
   const models = e.models.length
-    ? code(e.models.slice(0, 5).join(', ') + (e.models.length > 5 ? ` … (${e.models.length})` : ''))
+    ? cellCode(e.models.slice(0, 5).join(', ') + (e.models.length > 5 ? ` … (${e.models.length})` : ''))
     : '—';
-  return `| ${code(e.baseUrl)} | ${e.ready ? '✅' : `❌ \`${e.finding?.cause ?? ''}\``} | ${e.server} | ${e.serverVersion ? code(e.serverVersion) : '—'} | ${models} | ${formatDuration(e.elapsedMs)} |`;
+  return `| ${cellCode(e.baseUrl)} | ${e.ready ? '✅' : `❌ \`${e.finding?.cause ?? ''}\``} | ${e.server} | ${e.serverVersion ? cellCode(e.serverVersion) : '—'} | ${models} | ${formatDuration(e.elapsedMs)} |`;
 }
 
 export function warningSection(warning: string): Section {
@@ -98,7 +98,7 @@ export function timelineSection(e: ShownEndpoint, ready: boolean): Section | und
 
 function timelineTableRow(row: TimelineRow): string {
   const time = row.count > 1 ? `${formatAt(row.fromMs)} – ${formatAt(row.toMs)}` : formatAt(row.fromMs);
-  return `| ${time} | ${escapeMarkdown(row.what)} | ${code(row.result)}${row.count > 1 ? ` ×${row.count}` : ''} |`;
+  return `| ${time} | ${escapeMarkdown(row.what)} | ${cellCode(row.result)}${row.count > 1 ? ` ×${row.count}` : ''} |`;
 }
 
 export function logTailSection(tail: { source: string; lines: string[] }): Section | undefined {
@@ -108,8 +108,7 @@ export function logTailSection(tail: { source: string; lines: string[] }): Secti
     `<details><summary>Last lines of ${htmlText(tail.source)}</summary>`,
     '',
     '```text',
-    // A log line must not close the fence: break every run of three backticks.
-    ...tail.lines.slice(-LOG_LINES_QUOTED).map((l) => l.replace(/```/g, "'''")),
+    ...tail.lines.slice(-LOG_LINES_QUOTED).map(fencedLine),
     '```',
     '',
     '</details>',

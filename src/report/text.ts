@@ -1,13 +1,22 @@
 import { LOG_LINE_MAX_CHARS } from '../limits.js';
 import { redactValue, type Redactor } from '../redact.js';
+import { escapedCodePoint, INVISIBLE, LINE_BREAKS } from '../unicode.js';
 
 /**
  * Text a server sent may hold terminal control sequences (colours, cursor moves, OSC 8 links, a window
- * title) or a carriage return that hides what came before: show each as a visible replacement character.
+ * title), bidi controls that reorder what a reader sees, or zero-width characters that make two ids look the
+ * same: show each as its code point (`\u{1b}`), so nothing is hidden and nothing runs.
  */
 export function visibleText(text: string): string {
-  // oxlint-disable-next-line no-control-regex -- matching control characters is the point here
-  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, '\ufffd');
+  return text.replace(INVISIBLE, escapedCodePoint);
+}
+
+/**
+ * Text from outside as one line of visible characters: whatever ends or breaks a line in some renderer (CR
+ * alone, NEL, LS, PS, VT, FF) is a space, so a server's text can never start a line of its own.
+ */
+export function visibleLine(text: string): string {
+  return visibleText(text.replace(LINE_BREAKS, ' '));
 }
 
 /**
@@ -24,7 +33,7 @@ export function defangCommands(line: string): string {
  * `run:` step): no line breaks (the next line could start with `::`), no control sequences, no workflow command.
  */
 export function inertLine(text: string): string {
-  return defangCommands(visibleText(text.replace(/\r?\n|\r/g, ' ')));
+  return defangCommands(visibleLine(text));
 }
 
 /** A server's log line as it leaves the process: redacted whole, then cut to display length. */

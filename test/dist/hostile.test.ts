@@ -4,6 +4,7 @@ import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT, runAction } from '../support/action-runner.js';
+import { all, childrenNamed, gfmTree, textOf } from '../support/gfm.js';
 import { closedPort } from '../support/fake-server.js';
 import { CAUSES } from '../../src/causes.js';
 import { runCli } from '../../src/entry/cli.js';
@@ -547,5 +548,50 @@ describe('a server log full of workflow commands, through the action as the runn
     expect(run.stdout).toMatch(/^│ :\u200b?:error title=forged::forged annotation$/m);
     // The key appears once, in the mask we registered, and nowhere else.
     expect((run.stdout + run.stderr + run.summary).split(KEY)).toHaveLength(2);
+  });
+});
+
+/**
+ * Text that tries to change the job summary's structure, each piece a defect the summary had: CR alone ended a
+ * table row and (twice) the <summary> HTML block, a backslash before a pipe split a table cell, `_www.` became a
+ * link. Rendered as GitHub renders it (GFM): only our elements, and the rows and cells of our tables.
+ */
+const STRUCTURE_BAIT = [
+  '\u202egnp.exe\u200b Loading model\r| forged | row |',
+  '\r\r# forged heading</summary></details>',
+  'x\\|y *em*',
+  '_www.evil.example',
+  '<img src=x onerror=alert(1)><!-- c -->',
+  '\u2028\u2029\u0085\u000b\u000c',
+].join(' ');
+
+describe('a server whose text tries to change the job summary, through the action (dist/)', () => {
+  it.each([
+    { name: 'in a 503 body (still-loading)', status: 503, body: STRUCTURE_BAIT, model: '' },
+    {
+      name: 'in the model ids it lists (model-not-found)',
+      status: 200,
+      body: JSON.stringify({ object: 'list', data: [{ id: STRUCTURE_BAIT }, { id: 'llam\u200ba3' }] }),
+      model: 'llama3',
+    },
+  ])('$name: only our elements, one endpoint row of six cells, timeline rows of three', async (row) => {
+    await using server = await fixedServer(row.status, row.body);
+    const run = await runAction({
+      inputs: { 'base-url': server.url, timeout: '3s', 'request-timeout': '500ms', model: row.model },
+    });
+    expect(run.code).toBe(1);
+    const root = gfmTree(run.summary);
+    expect(all(root, 'h2')).toHaveLength(1);
+    const [endpoints, timeline, ...others] = all(root, 'table');
+    expect(others).toEqual([]);
+    const bodyRows = (table: typeof root) => childrenNamed(childrenNamed(table, 'tbody')[0]!, 'tr');
+    expect(bodyRows(endpoints!).map((tr) => childrenNamed(tr, 'td').length)).toEqual([6]);
+    expect(textOf(childrenNamed(bodyRows(endpoints!)[0]!, 'td')[0]!)).toBe(server.url + '/v1');
+    for (const tr of bodyRows(timeline!)) expect(childrenNamed(tr, 'td')).toHaveLength(3);
+    expect(all(root, 'details').map((d) => textOf(childrenNamed(d, 'summary')[0]!))).toEqual([
+      'Evidence',
+      `Timeline for ${server.url}/v1`,
+    ]);
+    expect(run.summary).toContain('\\u{202e}gnp.exe\\u{200b}');
   });
 });

@@ -13,22 +13,14 @@ const LONG_SECRET_CHARS = 8;
 import { toJsonReport } from '../../src/report/json.js';
 import { renderRedactedSummary } from '../../src/report/markdown.js';
 import { createTerminalReporter } from '../../src/report/terminal.js';
-import type { Evidence, PreflightResult, ProbeResult, Stage } from '../../src/types.js';
+import type { Evidence, PreflightResult } from '../../src/types.js';
+import { anyText, evidenceArb } from '../support/arbitraries.js';
+import { resultCarrying } from '../support/hostile-result.js';
 
 /** Bounded so the whole file runs in a few seconds on two cores. */
 const RUNS = { numRuns: 200 };
 
 // ── arbitraries ────────────────────────────────────────────────────────────────────────────────────────────
-
-/** Any text a user or a server could produce: ASCII, full Unicode (lone surrogates too), control characters. */
-const anyText = fc.oneof(
-  fc.string({ maxLength: 40 }),
-  fc.string({ unit: 'binary', maxLength: 40 }),
-  fc.string({
-    unit: fc.constantFrom('a', ' ', '\n', '\r', '\t', ':', '/', '@', '%', '`', '|', '<', '#', '"', '\\'),
-    maxLength: 20,
-  }),
-);
 
 /** Strings shaped like the inputs they go to, so the parser is pushed past its first check. */
 const urlish = fc.oneof(
@@ -58,127 +50,6 @@ const inputValue = (name: InputName) =>
     : ['timeout', 'request-timeout'].includes(name)
       ? fc.oneof(durationish, anyText)
       : anyText;
-
-const evidenceArb: fc.Arbitrary<Evidence> = (() => {
-  const atMs = fc.integer({ min: 0, max: 600_000 });
-  const stage = fc.constantFrom<Stage>('health', 'models', 'detect', 'smoke', 'version', 'pull', 'backends');
-  const result: fc.Arbitrary<ProbeResult> = fc.oneof(
-    fc.record({
-      kind: fc.constant('http' as const),
-      status: fc.oneof(
-        fc.constantFrom(200, 301, 302, 401, 403, 404, 405, 407, 429, 500, 502, 503),
-        fc.integer({ min: 100, max: 599 }),
-      ),
-      headers: fc.dictionary(
-        fc.constantFrom('server', 'content-type', 'via', 'x-squid-error', 'location', 'www-authenticate'),
-        anyText,
-      ),
-      body: fc.oneof(anyText, fc.constantFrom('Loading model', '<!DOCTYPE html>', '{"data":[]}', '')),
-      truncated: fc.boolean(),
-      durationMs: fc.nat(),
-      viaProxy: fc.option(anyText, { nil: undefined }),
-    }),
-    fc.record({
-      kind: fc.constant('error' as const),
-      code: fc.oneof(
-        fc.constantFrom(
-          'ECONNREFUSED',
-          'ENOTFOUND',
-          'EAI_AGAIN',
-          'ECONNRESET',
-          'TIMEOUT',
-          'DEADLINE',
-          'TLS',
-          'PROXY',
-          'BAD_HTTP',
-          'EHOSTUNREACH',
-          'CONNECT_TIMEOUT',
-          'ABORTED',
-        ),
-        anyText,
-      ),
-      message: anyText,
-      durationMs: fc.nat(),
-      viaProxy: fc.option(anyText, { nil: undefined }),
-    }),
-  ) as fc.Arbitrary<ProbeResult>;
-  return fc.oneof(
-    {
-      weight: 6,
-      arbitrary: fc.record(
-        {
-          kind: fc.constant('attempt' as const),
-          atMs,
-          stage,
-          method: fc.constantFrom('GET', 'POST'),
-          url: fc.oneof(fc.webUrl(), anyText),
-          result,
-          problem: fc.option(anyText, { nil: undefined }),
-          model: fc.option(anyText, { nil: undefined }),
-        },
-        { requiredKeys: ['kind', 'atMs', 'stage', 'method', 'url', 'result'] },
-      ),
-    },
-    fc.record(
-      {
-        kind: fc.constant('log' as const),
-        atMs,
-        source: anyText,
-        line: anyText,
-        cause: fc.option(fc.constantFrom(...CAUSES), { nil: undefined }),
-        hint: fc.option(anyText, { nil: undefined }),
-        fatal: fc.option(fc.boolean(), { nil: undefined }),
-      },
-      { requiredKeys: ['kind', 'atMs', 'source', 'line'] },
-    ),
-    fc.record({
-      kind: fc.constant('exit' as const),
-      atMs,
-      code: fc.option(fc.integer(), { nil: null }),
-      signal: fc.option(anyText, { nil: null }),
-      ended: fc.constantFrom('shell' as const, 'group' as const, 'not-started' as const),
-      reason: fc.option(anyText, { nil: undefined }),
-    }),
-    fc.record({
-      kind: fc.constant('container' as const),
-      atMs,
-      id: anyText,
-      status: fc.oneof(fc.constantFrom('running', 'exited', 'dead', 'restarting'), anyText),
-      exitCode: fc.option(fc.integer(), { nil: null }),
-      oomKilled: fc.boolean(),
-      restartCount: fc.nat(),
-      health: fc.option(anyText, { nil: null }),
-    }),
-    fc.record({ kind: fc.constant('models' as const), atMs, served: fc.array(anyText, { maxLength: 15 }) }),
-    fc.record(
-      {
-        kind: fc.constant('backend' as const),
-        atMs,
-        model: anyText,
-        healthy: fc.boolean(),
-        error: fc.option(anyText, { nil: undefined }),
-      },
-      { requiredKeys: ['kind', 'atMs', 'model', 'healthy'] },
-    ),
-    fc.record(
-      {
-        kind: fc.constant('pull' as const),
-        atMs,
-        model: anyText,
-        status: anyText,
-        percent: fc.option(fc.integer({ min: 0, max: 100 }), { nil: undefined }),
-        error: fc.option(anyText, { nil: undefined }),
-      },
-      { requiredKeys: ['kind', 'atMs', 'model', 'status'] },
-    ),
-    fc.record({ kind: fc.constant('note' as const), atMs, text: anyText.map((t) => new Text([quote(t)])) }),
-    fc.record({
-      kind: fc.constant('cancelled' as const),
-      atMs,
-      signal: fc.constantFrom('SIGINT', 'SIGTERM'),
-    }),
-  ) as fc.Arbitrary<Evidence>;
-})();
 
 const contextArb = (deadlineReached: fc.Arbitrary<boolean>): fc.Arbitrary<DiagnoseContext> =>
   fc.record(
@@ -377,66 +248,6 @@ describe('the redactor', () => {
     );
   });
 });
-
-/** A failed run whose every server- or user-provided string carries `text`. */
-function resultCarrying(text: (n: number) => string): { result: PreflightResult; extras: SummaryExtras } {
-  const attempt = (n: number, body: string): Evidence => ({
-    kind: 'attempt',
-    atMs: n * 100,
-    stage: 'models',
-    method: 'GET',
-    url: `http://127.0.0.1:8000/v1/models?x=${text(n)}`,
-    result: {
-      kind: 'http',
-      status: 503,
-      headers: { server: text(n + 1) },
-      body,
-      truncated: false,
-      durationMs: 3,
-    },
-    problem: text(n + 2),
-  });
-  const evidence: Evidence[] = [
-    attempt(1, text(10)),
-    { kind: 'log', atMs: 500, source: 'server log', line: text(20), cause: 'out-of-memory', fatal: true },
-    { kind: 'models', atMs: 600, served: [text(30), 'llama3.2', text(31)] },
-    { kind: 'note', atMs: 700, text: new Text(['note: ', quote(text(40))]) },
-    { kind: 'exit', atMs: 800, code: 1, signal: null, ended: 'not-started', reason: text(50) },
-  ];
-  const result: PreflightResult = {
-    ready: false,
-    finding: {
-      cause: 'out-of-memory',
-      summary: new Text(['server log says: ', quote(text(60))]),
-      hint: new Text([quote(text(61))]),
-      evidence,
-    },
-    endpoints: [
-      {
-        baseUrl: 'http://127.0.0.1:8000/v1',
-        ready: false,
-        finding: {
-          cause: 'out-of-memory',
-          summary: new Text([quote(text(62))]),
-          hint: new Text([quote(text(63))]),
-          evidence: [],
-        },
-        server: 'vllm',
-        serverVersion: text(70),
-        models: [text(71), 'qwen'],
-        smoke: [{ model: text(72), ok: true, totalMs: 5, text: text(73) }],
-        elapsedMs: 900,
-        timeline: evidence,
-      },
-    ],
-    elapsedMs: 900,
-    warnings: [new Text(['warning: ', quote(text(80))])],
-  };
-  return {
-    result,
-    extras: { tails: [{ source: 'server log', lines: [text(90), text(91)] }], logFile: '/tmp/server.log' },
-  };
-}
 
 async function everyReport(result: PreflightResult, extras: SummaryExtras, secret: string) {
   const redact = createRedactor([secret]);

@@ -1,6 +1,7 @@
 import { formatDuration } from '../../config/duration.js';
 import { closestModel, isServed } from '../../models.js';
 import { joinText, ours, text, type Text } from '../../text.js';
+import { codePointName, isInvisible, lookAlikeOf } from '../../unicode.js';
 import type { Evidence } from '../../types.js';
 import type { AttemptEvidence, DiagnoseContext } from '../context.js';
 import { finding, type FindingOf } from '../finding.js';
@@ -44,7 +45,9 @@ function modelNotFound(
   const shown = text`${served.slice(0, 10).join(', ')}${served.length > 10 ? text`, … (${served.length} in all)` : text``}`;
   const hints = missing.map((m) => {
     const close = closestModel(m, served);
-    return close ? text`"${m}" is not served; did you mean "${close}"?` : text`"${m}" is not served.`;
+    if (!close) return text`"${m}" is not served.`;
+    const unseen = unseenDifference(m, close);
+    return text`"${m}" is not served; did you mean "${close}"?${unseen ? text` ${unseen}` : text``}`;
   });
   const pullHint =
     ctx.kind === 'ollama' ? ours(' For Ollama, pull it first (ollama pull, or pull: true).') : text``;
@@ -53,6 +56,53 @@ function modelNotFound(
     text`${joinText(hints, ' ')} The server lists: ${shown}.`,
     text`Set model to an id from the list above (ids are exact, case-sensitive), or start the server with that model (vLLM/SGLang: --served-model-name).${pullHint}`,
     [models],
+  );
+}
+
+/** Differences worth naming one by one; past this many the ids differ in more than a character or two. */
+const UNSEEN_DIFFERENCES_NAMED = 3;
+
+/**
+ * When the suggestion reads the same as the requested id, the one thing a reader needs: which characters they
+ * cannot see differ (a zero-width space pasted with the id, a Cyrillic "а" for a Latin "a"), and where.
+ */
+export function unseenDifference(requested: string, suggestion: string): Text | undefined {
+  const wanted = [...requested];
+  const offered = [...suggestion];
+  const reading = (chars: string[]) =>
+    chars
+      .filter((c) => !isInvisible(c))
+      .map((c) => lookAlikeOf(c) ?? c)
+      .join('');
+  if (requested === suggestion || reading(wanted) !== reading(offered)) return undefined;
+  const differences: Text[] = [];
+  let i = 0;
+  let j = 0;
+  while ((i < wanted.length || j < offered.length) && differences.length <= UNSEEN_DIFFERENCES_NAMED) {
+    const [a, b] = [wanted[i], offered[j]];
+    if (a === b) [i, j] = [i + 1, j + 1];
+    else if (a !== undefined && isInvisible(a)) differences.push(unseen(a, ++i, 'the requested id'));
+    else if (b !== undefined && isInvisible(b)) differences.push(unseen(b, ++j, 'the served id'));
+    else if (a !== undefined && b !== undefined) {
+      const inRequested = lookAlikeOf(a) !== undefined;
+      differences.push(lookAlike(inRequested ? a : b, inRequested ? i + 1 : j + 1, inRequested));
+      [i, j] = [i + 1, j + 1];
+    } else break;
+  }
+  if (differences.length === 1) return text`It differs only by ${differences[0]!}.`;
+  const named = joinText(differences.slice(0, UNSEEN_DIFFERENCES_NAMED), ', ');
+  const more = differences.length > UNSEEN_DIFFERENCES_NAMED ? ours(', and more') : ours('');
+  return text`It differs only by characters you cannot tell apart: ${named}${more}.`;
+}
+
+function unseen(char: string, position: number, where: string): Text {
+  return ours(`an invisible character ${codePointName(char)} at position ${position} of ${where}`);
+}
+
+function lookAlike(char: string, position: number, inRequested: boolean): Text {
+  const where = inRequested ? 'the requested id' : 'the served id';
+  return ours(
+    `a look-alike character ${codePointName(char)} (not "${lookAlikeOf(char)}") at position ${position} of ${where}`,
   );
 }
 
