@@ -3,6 +3,7 @@ import { SERVER_KINDS, type ServerKind } from '../causes.js';
 import { REQUEST_TIMEOUT_FLOOR_MS } from '../limits.js';
 import { parseDurationMs } from './duration.js';
 import { parseEndpointLines, splitList, type EndpointSpec } from './endpoints.js';
+import { SHELL_NAMES, type ShellName } from '../process/shell.js';
 
 /**
  * The raw inputs, keyed by their action input names. Every surface (action, CLI, environment) builds this
@@ -17,6 +18,7 @@ export const INPUT_DEFAULTS = {
   'request-timeout': '5s',
   smoke: 'false',
   start: '',
+  shell: '',
   container: '',
   'log-file': '',
   'export-env': 'true',
@@ -41,6 +43,8 @@ export interface Config {
   requestTimeoutMs: number;
   smoke: boolean;
   start?: string;
+  /** The shell `start` runs under; unset: the runner's default for a `run:` step. */
+  shell?: ShellName;
   container?: string;
   logFile?: string;
   exportEnv: boolean;
@@ -102,6 +106,18 @@ const serverInput = z.string().transform((value, ctx) => {
   return z.NEVER;
 });
 
+const shellInput = z.string().transform((value, ctx) => {
+  const name = value.trim().toLowerCase();
+  if (name === '') return undefined;
+  if ((SHELL_NAMES as readonly string[]).includes(name)) return name as ShellName;
+  ctx.addIssue({
+    code: 'custom',
+    message: `must be one of ${SHELL_NAMES.join(', ')}`,
+    params: { example: 'bash' },
+  });
+  return z.NEVER;
+});
+
 const endpointsInput = z.string().transform((value, ctx) => {
   const parsed = parseEndpointLines(value);
   if (!parsed.ok) {
@@ -120,6 +136,7 @@ export const InputSchema = z.object({
   'request-timeout': durationInput(10 * 60_000, REQUEST_TIMEOUT_FLOOR_MS, '5s'),
   smoke: booleanInput,
   start: optionalText,
+  shell: shellInput,
   container: optionalText,
   'log-file': optionalText,
   'export-env': booleanInput,
@@ -171,6 +188,7 @@ export function parseInputs(raw: RawInputs): ParseResult {
   };
   if (v['api-key'] !== undefined) config.apiKey = v['api-key'];
   if (v.start !== undefined) config.start = v.start;
+  if (v.shell !== undefined) config.shell = v.shell;
   if (v.container !== undefined) config.container = v.container;
   if (v['log-file'] !== undefined) config.logFile = v['log-file'];
   return { ok: true, config };
