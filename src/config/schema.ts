@@ -149,6 +149,8 @@ export interface InputProblem {
   message: string;
   got: string;
   example: string;
+  /** The CLI took the value from this environment variable (LLM_PREFLIGHT_TIMEOUT), not from a flag. */
+  variable?: string;
 }
 
 export type ParseResult = { ok: true; config: Config } | { ok: false; problems: InputProblem[] };
