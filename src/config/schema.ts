@@ -5,6 +5,7 @@ import { durationInputText, parseDurationMs } from './duration.js';
 import { parseEndpointLines, splitList, type EndpointSpec } from './endpoints.js';
 import { logFileProblem } from './log-file.js';
 import { impossibleEndpoint, portOutOfRange } from './impossible-endpoint.js';
+import { SHELL_NAMES, type ShellName } from '../process/shell.js';
 
 /**
  * The raw inputs, keyed by their action input names. Every surface (action, CLI, environment) builds this
@@ -19,6 +20,7 @@ export const INPUT_DEFAULTS = {
   'request-timeout': '5s',
   smoke: 'false',
   start: '',
+  shell: '',
   container: '',
   'log-file': '',
   'export-env': 'true',
@@ -43,6 +45,8 @@ export interface Config {
   requestTimeoutMs: number;
   smoke: boolean;
   start?: string;
+  /** The shell `start` runs under; unset: the runner's default for a `run:` step. */
+  shell?: ShellName;
   container?: string;
   logFile?: string;
   exportEnv: boolean;
@@ -134,6 +138,18 @@ const serverInput = z.string().transform((value, ctx) => {
 });
 
 /** A URL that parses but names nothing to connect to is as wrong as one that does not parse: said at once. */
+const shellInput = z.string().transform((value, ctx) => {
+  const name = value.trim().toLowerCase();
+  if (name === '') return undefined;
+  if ((SHELL_NAMES as readonly string[]).includes(name)) return name as ShellName;
+  ctx.addIssue({
+    code: 'custom',
+    message: `must be one of ${SHELL_NAMES.join(', ')}`,
+    params: { example: 'bash' },
+  });
+  return z.NEVER;
+});
+
 const endpointsInput = z.string().transform((value, ctx) => {
   const parsed = parseEndpointLines(value);
   const message = parsed.ok
@@ -157,6 +173,7 @@ export const InputSchema = z.object({
   'request-timeout': durationInput(10 * 60_000, REQUEST_TIMEOUT_FLOOR_MS, '5s'),
   smoke: booleanInput,
   start: optionalText,
+  shell: shellInput,
   container: optionalText,
   'log-file': logFileInput,
   'export-env': booleanInput,
@@ -169,6 +186,8 @@ export interface InputProblem {
   message: string;
   got: string;
   example: string;
+  /** The CLI took the value from this environment variable (LLM_PREFLIGHT_TIMEOUT), not from a flag. */
+  variable?: string;
 }
 
 export type ParseResult = { ok: true; config: Config } | { ok: false; problems: InputProblem[] };
@@ -208,6 +227,7 @@ export function parseInputs(raw: RawInputs): ParseResult {
   };
   if (v['api-key'] !== undefined) config.apiKey = v['api-key'];
   if (v.start !== undefined) config.start = v.start;
+  if (v.shell !== undefined) config.shell = v.shell;
   if (v.container !== undefined) config.container = v.container;
   if (v['log-file'] !== undefined) config.logFile = v['log-file'];
   return { ok: true, config };

@@ -1,5 +1,5 @@
-import { configFromArgv } from '../config/from-argv.js';
-import { INPUT_DEFAULTS } from '../config/schema.js';
+import { configFromArgv, envVariableOf } from '../config/from-argv.js';
+import { INPUT_DEFAULTS, INPUT_NAMES } from '../config/schema.js';
 import { doctorExitCode, renderDoctor, runDoctor, systemProbes, type DoctorProbes } from '../doctor/index.js';
 import { createRedactor, type Redactor } from '../redact.js';
 import { createJsonReporter } from '../report/json.js';
@@ -18,32 +18,51 @@ export interface CliIo {
 
 export const VERSION = '1.0.0';
 
-const HELP = `llm-preflight ${VERSION}: wait for an OpenAI-compatible LLM server and say why it is not ready.
+const USAGE = `llm-preflight ${VERSION}: wait for an OpenAI-compatible LLM server and say why it is not ready.
 
-Usage: llm-preflight [options] [base-url ...]
+Usage: llm-preflight [flags] [base-url ...]
        llm-preflight doctor [--json] [base-url ...]   what in this environment breaks local connections
 
-  base-url                 server to check (default ${INPUT_DEFAULTS['base-url']}; also OPENAI_BASE_URL);
-                           with or without /v1; several may be given
+  base-url                 server to check (default ${INPUT_DEFAULTS['base-url']}); with or without /v1;
+                           several may be given
   --model <id>             a model that must be served (repeat, or comma-separate)
-  --api-key <key>          sent as a bearer token (default: OPENAI_API_KEY)
+  --api-key <key>          sent as a bearer token
   --server <kind>          auto, vllm, sglang, litellm, ollama, llamacpp, tgi, localai, lmstudio, openai
   --timeout <duration>     overall deadline, e.g. 90s, 10m (default ${INPUT_DEFAULTS.timeout})
   --request-timeout <d>    per request (default ${INPUT_DEFAULTS['request-timeout']})
   --smoke                  also run a 1-token chat completion per model
   --pull                   Ollama: pull a required model that is missing, with progress
   --deep                   LiteLLM: also check every backend through the proxy's /health
-  --start <command>        start the server (through sh) and watch it; it keeps running afterwards
+  --start <command>        start the server and watch it; it keeps running afterwards
+  --shell <name>           the shell of --start: bash, sh, pwsh, cmd, python (default: bash -e where
+                           there is bash, else sh -e; pwsh on Windows, else cmd)
   --container <id|name>    read this container's state and logs as evidence
   --log-file <path>        read this server log as evidence
+  --no-<switch>            turn off a switch that the environment turned on, e.g. --no-smoke
   --json                   print one JSON report on stdout
   --quiet                  print only the verdict
   --help, --version
 
 Exit codes: 0 ready, 1 not ready (the cause is named), 2 invalid input.
 doctor exits 1 when a check fails (warnings alone exit 0).
-Every option can also come from LLM_PREFLIGHT_<OPTION>, e.g. LLM_PREFLIGHT_TIMEOUT=5m.
 `;
+
+/** Where a flag's default comes from when it is not given: a flag wins over every variable. */
+const ENV_FALLBACKS: Partial<Record<(typeof INPUT_NAMES)[number], string>> = {
+  'base-url': 'OPENAI_BASE_URL',
+  'api-key': 'OPENAI_API_KEY',
+};
+
+/** The usage, then every variable that gives a default, marked where this environment sets it (no values: they may be secrets). */
+export function helpText(env: Record<string, string | undefined>): string {
+  const isSet = (name: string) => (env[name] ? ' (set)' : '');
+  const lines = INPUT_NAMES.filter((name) => name !== 'export-env').map((name) => {
+    const fallback = ENV_FALLBACKS[name];
+    const variable = envVariableOf(name) + isSet(envVariableOf(name));
+    return `  ${variable.padEnd(36)} --${name}${fallback ? `; else ${fallback}${isSet(fallback)}` : ''}`;
+  });
+  return `${USAGE}\nDefaults from the environment, used where the flag is absent (switches take true or false):\n${lines.join('\n')}\n`;
+}
 
 /** The CLI as a function, so tests run it in-process. Returns the exit code. */
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
@@ -62,7 +81,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     return 2;
   }
   if (args.options.help) {
-    io.stdout.write(HELP);
+    io.stdout.write(helpText(io.env));
     return 0;
   }
   if (args.options.version) {

@@ -32,7 +32,7 @@ export function startSources(config: Config, deps: SupervisorDeps): EvidenceSour
   let startedPid: number | undefined;
 
   if (config.start) {
-    const started = startCommand(config.start, hub.watch);
+    const started = startCommand(config.start, hub.watch, config.shell);
     readers.push({ source: 'server log', reader: started.reader });
     stops.push(started.stop);
     logFile = started.logFile;

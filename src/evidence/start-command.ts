@@ -3,6 +3,13 @@ import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { groupAlive, groupMembers } from '../process/process-group.js';
+import {
+  defaultShell,
+  shellInvocation,
+  thisHost,
+  type ShellInvocation,
+  type ShellName,
+} from '../process/shell.js';
 import { FILE_POLL_MS, tailFile, type FileTail } from './file-tail.js';
 import { LogReader } from './log-reader.js';
 import { text } from '../text.js';
@@ -36,10 +43,11 @@ export function serverEnv(env: Record<string, string | undefined>): Record<strin
 }
 
 /**
- * `start`: the command runs through /bin/sh, detached in its own process group with its output in a log file,
- * so it outlives this step (unref'd; the post step stops the group) and can be stopped as a whole.
+ * `start`: the command runs as a `run:` step would (bash -e where there is bash, `shell` to choose), detached
+ * in its own process group with its output in a log file, so it outlives this step (unref'd; the post step
+ * stops the group) and can be stopped as a whole.
  */
-export function startCommand(command: string, w: Watch): StartedCommand {
+export function startCommand(command: string, w: Watch, shell?: ShellName): StartedCommand {
   const { deps } = w;
   const reader = new LogReader('server log', w.kind, w.emit, w.ready, w.at);
   /** `why` is the system's own words (raw: the edge redacts it). */
@@ -51,7 +59,14 @@ export function startCommand(command: string, w: Watch): StartedCommand {
   const opened = openLogFile(dirs);
   if ('error' in opened) return notStarted(`cannot create its log file: ${opened.error}`);
   const logFile = opened.path;
-  const spawned = spawnDetached(command, opened.fd, serverEnv(deps.env));
+  const host = thisHost(deps.env);
+  const shellName = shell ?? defaultShell(host);
+  const invocation = shellInvocation(shellName, command, host);
+  if (!invocation) {
+    closeSync(opened.fd);
+    return notStarted(`the shell ${shellName} is not on PATH`, logFile);
+  }
+  const spawned = spawnDetached(invocation, opened.fd, serverEnv(deps.env));
   if ('error' in spawned) return notStarted(spawned.error, logFile);
   const { child } = spawned;
   const tailer = tailFile(logFile, reader, 'start', deps.pollMs ?? FILE_POLL_MS);
@@ -85,17 +100,23 @@ function openLogFile(dirs: string[]): { path: string; fd: number } | { error: st
 }
 
 /**
- * The command under /bin/sh, in a process group of its own, writing to `logFd`. Closes `logFd` either way:
- * the child holds its own copy.
+ * The shell running the command, in a process group of its own, writing to `logFd`. Closes `logFd` either
+ * way: the child holds its own copy.
  */
 function spawnDetached(
-  command: string,
+  shell: ShellInvocation,
   logFd: number,
   env: Record<string, string>,
 ): { child: ChildProcess } | { error: string } {
   try {
     return {
-      child: spawn('/bin/sh', ['-c', command], { detached: true, stdio: ['ignore', logFd, logFd], env }),
+      child: spawn(shell.file, shell.args, {
+        detached: true,
+        stdio: ['ignore', logFd, logFd],
+        env,
+        windowsHide: true,
+        windowsVerbatimArguments: shell.windowsVerbatimArguments,
+      }),
     };
   } catch (error) {
     return { error: error instanceof Error ? error.message : String(error) };

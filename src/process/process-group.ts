@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { STOP_GRACE_MS } from '../limits.js';
+import { boundedExec } from './bounded-exec.js';
 
 export type StopOutcome = 'not-running' | 'stopped' | 'killed' | 'failed';
 
@@ -57,8 +58,12 @@ export function groupMembers(pgid: number): number[] | undefined {
   return members;
 }
 
-/** True while any process of the group is running (zombies excepted, where /proc can tell). */
+/**
+ * True while any process of the group is running (zombies excepted, where /proc can tell). Windows has no
+ * process groups to ask: there it is the shell itself.
+ */
 export function groupAlive(pgid: number): boolean {
+  if (process.platform === 'win32') return processRunning(pgid);
   const members = groupMembers(pgid);
   if (members) return members.length > 0;
   try {
@@ -104,6 +109,7 @@ async function waitGone(pgid: number, forMs: number): Promise<boolean> {
 export async function stopProcessGroup(pid: number, graceMs = STOP_GRACE_MS): Promise<StopOutcome> {
   if (!Number.isInteger(pid) || pid <= 1) return 'failed';
   if (!groupAlive(pid)) return 'not-running';
+  if (process.platform === 'win32') return stopProcessTree(pid);
   try {
     process.kill(-pid, 'SIGTERM');
   } catch {
@@ -116,4 +122,36 @@ export async function stopProcessGroup(pid: number, graceMs = STOP_GRACE_MS): Pr
     // Gone between the check and the kill.
   }
   return (await waitGone(pid, KILL_SETTLE_MS)) ? 'killed' : 'failed';
+}
+
+/** Bounds the taskkill run: it returns in well under a second, unless the machine is in trouble. */
+const TASKKILL_TIMEOUT_MS = 10_000;
+
+/**
+ * taskkill's arguments for a whole process tree, by force: Windows has no SIGTERM for a console program (a
+ * plain taskkill asks windows to close, and a server has none), so the tree goes at once.
+ */
+export function taskkillArgs(pid: number): string[] {
+  return ['/PID', String(pid), '/T', '/F'];
+}
+
+/**
+ * What taskkill's exit code says: 0 stopped (the only way there is, so not 'killed', which means "ignored
+ * SIGTERM"), 128 no such process (it ended meanwhile), else failed.
+ */
+export function taskkillOutcome(exitCode: number | null): StopOutcome {
+  if (exitCode === 0) return 'stopped';
+  if (exitCode === 128) return 'not-running';
+  return 'failed';
+}
+
+/** Windows: the shell and every process under it, with taskkill /T /F. */
+async function stopProcessTree(pid: number): Promise<StopOutcome> {
+  const result = await boundedExec('taskkill', taskkillArgs(pid), {
+    timeoutMs: TASKKILL_TIMEOUT_MS,
+    maxBytesPerStream: 16 * 1024,
+  });
+  const outcome = taskkillOutcome(result.exitCode);
+  if (outcome !== 'failed') return outcome;
+  return processRunning(pid) ? 'failed' : 'stopped';
 }

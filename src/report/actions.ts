@@ -54,7 +54,7 @@ export function createActionsReporter(
       setResultOutputs(result, extras);
       for (const warning of result.warnings.slice(0, MAX_WARNING_ANNOTATIONS))
         await annotations.warning(inertLine(warning), 'llm-preflight');
-      if (result.ready) reportReady(result, extras);
+      if (result.ready) reportReady(result, extras, env);
       else await reportNotReady(result, extras, annotations);
       await writeJobSummary(env, result, extras);
     },

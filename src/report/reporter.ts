@@ -29,7 +29,9 @@ export function describeProblem(p: InputProblem, surface: 'action' | 'cli'): Tex
   const got = quote(p.got, INPUT_ECHO_MAX_CHARS);
   // The message may repeat part of the value (base-url's "for example http://<what you wrote>"): a value too.
   const message = quote(p.message);
-  return surface === 'action'
-    ? text`Input '${ours(p.input)}' ${message}; got "${got}". For example: ${ours(p.input)}: ${ours(p.example)}`
+  if (surface === 'action')
+    return text`Input '${ours(p.input)}' ${message}; got "${got}". For example: ${ours(p.input)}: ${ours(p.example)}`;
+  return p.variable
+    ? text`${ours(p.variable)} ${message}; got "${got}". For example: ${ours(p.variable)}=${ours(p.example)}`
     : text`--${ours(p.input)} ${message}; got "${got}". For example: --${ours(p.input)} ${ours(p.example)}`;
 }

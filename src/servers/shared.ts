@@ -8,6 +8,11 @@ import type { LogSignature } from './profile.js';
  * Patterns must not match what a healthy server prints: vLLM logs its arguments at start-up
  * (`non-default args: {... 'trust_remote_code': True}`), so a row never matches a bare option name.
  */
+/** The advice for a start command its shell could not find: not "install the server", which may be there. */
+function commandNotFoundHint(shell: string): string {
+  return `${shell}: command not found. The shell could not find the command the line names on the PATH of start: install it in an earlier step, activate its virtualenv in the same start line (source .venv/bin/activate && …), or give its full path; check the spelling.`;
+}
+
 export const SHARED_SIGNATURES: LogSignature[] = [
   {
     // §10: 401 without a token, 403 when the account was not granted access; transformers wraps both.
@@ -140,16 +145,36 @@ export const SHARED_SIGNATURES: LogSignature[] = [
   },
   {
     // dash (Ubuntu's /bin/sh) has no `source`: `start: source .venv/bin/activate && vllm serve` exits 127.
-    pattern: /^(?:\/bin\/)?sh: (?:\d{1,5}: )?source: not found/,
+    pattern: /^(?:(?:\/[\w.-]{1,50}){0,6}\/)?sh: (?:\d{1,5}: )?source: not found/,
     cause: 'server-exited',
-    hint: 'start runs under /bin/sh, which has no `source`: write `. .venv/bin/activate && vllm serve …`, or start: bash -c "source .venv/bin/activate && vllm serve …".',
+    hint: 'start ran under sh, which has no `source`: write `. .venv/bin/activate && vllm serve …`, or set shell: bash (the default where bash exists).',
     sample: 'sh: 1: source: not found',
   },
+  // Exit code 127 in each shell's words, the missing command quoted in the line itself.
   {
-    pattern: /^(?:\/bin\/)?sh: (?:\d{1,5}: )?[\w./+-]{1,200}: (?:command )?not found/,
+    pattern: /^(?:(?:\/[\w.-]{1,50}){0,6}\/)?sh: (?:\d{1,5}: )?[\w./+-]{1,200}: (?:command )?not found/,
     cause: 'server-exited',
-    hint: 'The shell that ran start (/bin/sh) could not find the command: install the server in this job, put it on PATH, or give its full path (a virtualenv must be activated in the same start command).',
+    hint: commandNotFoundHint('sh'),
     sample: 'sh: 1: vllm: not found',
+  },
+  {
+    pattern: /^(?:(?:\/[\w.-]{1,50}){0,6}\/)?bash: (?:line \d{1,5}: )?[\w./+-]{1,200}: command not found/,
+    cause: 'server-exited',
+    hint: commandNotFoundHint('bash'),
+    sample: 'bash: line 1: vllm: command not found',
+  },
+  {
+    pattern: /The term '[^']{1,200}' is not recognized as (?:a|the) name of a cmdlet/,
+    cause: 'server-exited',
+    hint: commandNotFoundHint('pwsh'),
+    sample:
+      "vllm: The term 'vllm' is not recognized as a name of a cmdlet, function, script file, or executable program.",
+  },
+  {
+    pattern: /^'[^']{1,200}' is not recognized as an internal or external command/,
+    cause: 'server-exited',
+    hint: commandNotFoundHint('cmd'),
+    sample: "'vllm' is not recognized as an internal or external command,",
   },
 ];
 

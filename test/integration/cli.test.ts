@@ -103,3 +103,71 @@ describe('runCli', () => {
     expect(JSON.parse(run.stdout)).toMatchObject({ ready: false, cause: 'cancelled' });
   });
 });
+
+describe('the CLI in its own words', () => {
+  it.each([
+    {
+      argv: ['--frobnicate'],
+      line: 'llm-preflight: unknown flag --frobnicate. Run llm-preflight --help for the flags.',
+    },
+    { argv: ['-x'], line: 'llm-preflight: unknown flag -x. Run llm-preflight --help for the flags.' },
+    {
+      argv: ['--timeout'],
+      line: 'llm-preflight: --timeout needs a value: --timeout <duration>. Run llm-preflight --help for the flags.',
+    },
+    {
+      argv: ['--timeout', '--json'],
+      line: 'llm-preflight: --timeout needs a value: --timeout <duration>. Run llm-preflight --help for the flags.',
+    },
+    {
+      argv: ['--smoke=yes'],
+      line: 'llm-preflight: --smoke takes no value; got "yes". Run llm-preflight --help for the flags.',
+    },
+  ])('$argv: one line naming the flag, exit 2', async ({ argv, line }) => {
+    const run = await cli(argv);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe(`${line}\n`);
+    expect(run.stderr).not.toMatch(/option|'--'|argument/i);
+  });
+
+  it.each([
+    {
+      env: { LLM_PREFLIGHT_TIMEOUT: 'soon' },
+      says: /^LLM_PREFLIGHT_TIMEOUT must be a duration.*got "soon".*LLM_PREFLIGHT_TIMEOUT=10m/,
+    },
+    {
+      env: { LLM_PREFLIGHT_SHELL: 'fish' },
+      says: /^LLM_PREFLIGHT_SHELL must be one of bash, sh, pwsh, cmd, python; got "fish"/,
+    },
+    { env: { OPENAI_BASE_URL: 'localhost:8000' }, says: /^OPENAI_BASE_URL must start with http/ },
+  ] as Array<{ env: Record<string, string>; says: RegExp }>)(
+    'a bad environment default names its variable, not a flag: $env',
+    async ({ env, says }) => {
+      const run = await cli([], { env });
+      expect(run.code).toBe(2);
+      const lines = run.stderr.trim().split('\n');
+      expect(lines).toHaveLength(1);
+      expect(lines[0]!.replace(/^\S+ /, '')).toMatch(says);
+      expect(run.stderr).not.toMatch(/--timeout|--shell|--base-url/);
+    },
+  );
+
+  it('a flag wins over a bad variable, and is what a bad value is blamed on', async () => {
+    const run = await cli(['--timeout', 'soon'], { env: { LLM_PREFLIGHT_TIMEOUT: '5m' } });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/--timeout .*got "soon"/);
+    expect(run.stderr).not.toContain('LLM_PREFLIGHT_TIMEOUT');
+  });
+
+  it('--help lists the environment defaults, marking those set here without their values', async () => {
+    const run = await cli(['--help'], {
+      env: { LLM_PREFLIGHT_TIMEOUT: '5m', OPENAI_API_KEY: 'sk-secret-value-1' },
+    });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^ {2}LLM_PREFLIGHT_TIMEOUT \(set\) +--timeout$/m);
+    expect(run.stdout).toMatch(/^ {2}LLM_PREFLIGHT_API_KEY +--api-key; else OPENAI_API_KEY \(set\)$/m);
+    expect(run.stdout).toMatch(/^ {2}LLM_PREFLIGHT_BASE_URL +--base-url; else OPENAI_BASE_URL$/m);
+    expect(run.stdout).toContain('--shell <name>');
+    expect(run.stdout).not.toContain('sk-secret-value-1');
+  });
+});

@@ -5,6 +5,7 @@ import { describe, formatAt, timelineRows } from '../../src/report/describe.js';
 import { fencedLine } from '../../src/report/markdown-text.js';
 import type { ShownExtras, ShownResult } from '../../src/report/present.js';
 import { visibleLine } from '../../src/report/text.js';
+import { endpointStartup } from '../../src/report/startup.js';
 import { all, childrenNamed, gfmTree, rawTextOf, textOf, type Element } from './gfm.js';
 
 /** Values as the reader must see them: one line, invisible characters spelled out, white space folded. */
@@ -24,9 +25,13 @@ export function expectSummaryShape(markdown: string, result: ShownResult, extras
   expect(all(root, 'h2'), 'one heading').toHaveLength(1);
   const tables = all(root, 'table');
   const timelines = result.endpoints.filter((e) => timelineRows(e.timeline).length > 0);
-  expect(tables, 'the endpoint table and one table per timeline').toHaveLength(1 + timelines.length);
+  // The start-up profile (pulls, downloads, loading) is a table of its own when the timeline has phases.
+  const profile = endpointStartup(result.endpoints[0]) ? 1 : 0;
+  expect(tables, 'the endpoint table, the start-up profile, one table per timeline').toHaveLength(
+    1 + profile + timelines.length,
+  );
   expectEndpointTable(tables[0]!, result);
-  timelines.forEach((e, i) => expectTimelineTable(tables[i + 1]!, e));
+  timelines.forEach((e, i) => expectTimelineTable(tables[i + 1 + profile]!, e));
   expectDetails(root, result, extras, timelines);
   expectEvidence(root, result);
   expectQuotes(root, result);
@@ -91,8 +96,11 @@ function expectDetails(
 
 function expectEvidence(root: Element, result: ShownResult): void {
   const evidence = result.finding?.evidence ?? [];
-  expect(all(root, 'ul')).toHaveLength(evidence.length ? 1 : 0);
-  expect(all(root, 'li').map(textOf)).toEqual(
+  // The start-up profile's list of avoidable phases comes first (markdown.ts section order), then the evidence.
+  const avoidable =
+    endpointStartup(result.endpoints[0])?.rows.filter((r) => r.avoid !== undefined && r.ms > 0) ?? [];
+  expect(all(root, 'ul')).toHaveLength((avoidable.length ? 1 : 0) + (evidence.length ? 1 : 0));
+  expect(all(root, 'li').slice(avoidable.length).map(textOf)).toEqual(
     evidence.map((ev) => {
       const { what, result: outcome } = describe(ev);
       return seen`${formatAt(ev.atMs)} · ${what}: ${outcome}`;

@@ -140,7 +140,7 @@ function exitAdvice(exit: ExitEvidence): string {
   if (exit.code === 0)
     return 'It ended without an error before serving: start must run the server itself, in the foreground (not docker run -d or a service manager). For a server started another way, use container or log-file instead.';
   if (exit.code === 127)
-    return 'The shell could not find the command (exit code 127): check that the server is installed in this step and on PATH.';
+    return 'The shell could not find the command (exit code 127, command not found): the start line names one that is not on its PATH. Install it in an earlier step, activate its virtualenv in the same start line, or give its full path.';
   if (exit.code === 126)
     return 'The shell found the command but could not execute it (exit code 126): check its permissions.';
   return GENERIC_EXIT_ADVICE;
