@@ -100,6 +100,10 @@ export const CANCEL_EXIT_AFTER_MS = 5_000;
 
 /** Bound on the one look, before `start` runs, at whether the port is already taken. */
 export const PORT_CHECK_TIMEOUT_MS = 200;
+/** Bound on one `ps` or `lsof` call that finds the sockets a started server listens on (where there is no /proc). */
+export const LISTEN_LOOKUP_TIMEOUT_MS = 3_000;
+/** Bytes kept of one such call's output: a process table of a busy machine fits many times over. */
+export const LISTEN_LOOKUP_MAX_BYTES = 1024 * 1024;
 /**
  * When the port was already taken before `start` ran, an answer there proves nothing until our server has
  * survived this long: a server that cannot bind dies within a second or so, with its log saying why.
