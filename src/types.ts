@@ -135,6 +135,11 @@ export type Evidence =
       failure?: PullFailure;
     }
   | { kind: 'note'; atMs: number; text: Text }
+  /**
+   * Where the processes of the start command listen (process/listening-sockets.ts): `pid` holds them (the
+   * group's id when none listens), `addresses` as host:port, `via` the source that told us.
+   */
+  | { kind: 'listening'; atMs: number; pid: number; addresses: string[]; via: string }
   | { kind: 'cancelled'; atMs: number; signal: string };
 
 /** Why a pull ended without "success": a typed reason, the server's own words only where it gave some. */

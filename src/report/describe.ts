@@ -41,6 +41,13 @@ export function describe(ev: ShownEvidence): Described {
       return { what: 'note', result: oneLine(ev.text, 140) };
     case 'cancelled':
       return { what: 'cancelled', result: ev.signal };
+    case 'listening':
+      return {
+        what: `sockets of pid ${ev.pid}`,
+        result: ev.addresses.length
+          ? `listening on ${oneLine(ev.addresses.join(', '), 120)}`
+          : 'listening on nothing yet',
+      };
   }
 }
 

@@ -1,0 +1,63 @@
+import { unbracket } from '../net/hosts.js';
+import { listeningSocketsOf, socketAddress, type ListeningSocket } from '../process/listening-sockets.js';
+import { text } from '../text.js';
+import type { Evidence } from '../types.js';
+import type { EndpointSession } from './endpoint-session.js';
+
+export type ListeningEvidence = Extract<Evidence, { kind: 'listening' }>;
+
+/** What we learnt of where the started server listens: its sockets, or why we cannot tell. */
+export type OurSockets =
+  { known: true; sockets: ListeningSocket[]; via: string } | { known: false; why: string };
+
+const lastRecorded = new WeakMap<EndpointSession, string>();
+
+/**
+ * Where the processes of the start command listen now. Recorded in the timeline when it differs from the
+ * last look (as `listening` evidence, or a note saying why we cannot tell), so a long wait does not repeat it.
+ */
+export async function lookUpOurSockets(session: EndpointSession): Promise<OurSockets | undefined> {
+  const { sources } = session.run;
+  if (sources?.startedPid === undefined) return undefined;
+  const found = await listeningSocketsOf({
+    pgid: sources.startedPid,
+    ...(sources.logFile ? { logFile: sources.logFile } : {}),
+  });
+  if (!found.known) {
+    recordOnce(session, {
+      kind: 'note',
+      atMs: session.at(),
+      text: text`Cannot tell which ports the server we started listens on: ${found.why}.`,
+    });
+    return found;
+  }
+  const holder = found.sockets[0]?.pid ?? sources.startedPid;
+  recordOnce(session, {
+    kind: 'listening',
+    atMs: session.at(),
+    pid: holder,
+    addresses: [...new Set(found.sockets.map(socketAddress))],
+    via: found.via,
+  });
+  return { known: true, sockets: found.sockets, via: found.via };
+}
+
+function recordOnce(session: EndpointSession, ev: Evidence): void {
+  const key = JSON.stringify(ev.kind === 'listening' ? [ev.pid, ev.addresses] : ev.kind);
+  if (lastRecorded.get(session) === key) return;
+  lastRecorded.set(session, key);
+  session.record(ev);
+}
+
+/**
+ * A socket that takes the connections made to host:port. `localhost` reaches 127.0.0.1 and ::1; `::` takes
+ * every address of the machine (IPv4 too, on Linux's and macOS's default dual stack), `0.0.0.0` every IPv4 one.
+ */
+export function socketReaches(socket: ListeningSocket, host: string, port: number): boolean {
+  if (socket.port !== port) return false;
+  const bare = unbracket(host).toLowerCase();
+  if (socket.address === '::') return true;
+  if (socket.address === '0.0.0.0') return !bare.includes(':');
+  if (bare === 'localhost') return socket.address === '127.0.0.1' || socket.address === '::1';
+  return socket.address === bare;
+}
