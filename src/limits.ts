@@ -105,6 +105,11 @@ export const LISTEN_LOOKUP_TIMEOUT_MS = 3_000;
 /** Bytes kept of one such call's output: a process table of a busy machine fits many times over. */
 export const LISTEN_LOOKUP_MAX_BYTES = 1024 * 1024;
 /**
+ * While connections are refused, where the started server listens is looked up at most this often: a /proc
+ * scan costs about a millisecond, a ps and lsof pair on macOS tens of them, next to polls every 50 ms.
+ */
+export const LISTEN_LOOK_EVERY_MS = 1_000;
+/**
  * When the port was already taken before `start` ran, an answer there proves nothing until our server has
  * survived this long: a server that cannot bind dies within a second or so, with its log saying why.
  */

@@ -2,7 +2,8 @@ import { BUSY_PORT_SURVIVAL_MS } from '../limits.js';
 import { formatDuration } from '../config/duration.js';
 import { ours, quote, text, type Text } from '../text.js';
 import type { EndpointSession } from './endpoint-session.js';
-import { lookUpOurSockets, socketReaches } from './our-sockets.js';
+import { socketReaches } from '../diagnose/explain/where.js';
+import { lookUpOurSockets } from './our-sockets.js';
 
 /**
  * Who answers on a port that was already taken before `start` ran: `ours` once the server we started is

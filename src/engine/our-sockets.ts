@@ -1,4 +1,4 @@
-import { unbracket } from '../net/hosts.js';
+import { LISTEN_LOOK_EVERY_MS } from '../limits.js';
 import { listeningSocketsOf, socketAddress, type ListeningSocket } from '../process/listening-sockets.js';
 import { text } from '../text.js';
 import type { Evidence } from '../types.js';
@@ -49,15 +49,17 @@ function recordOnce(session: EndpointSession, ev: Evidence): void {
   session.record(ev);
 }
 
+const lastLookAt = new WeakMap<EndpointSession, number>();
+
 /**
- * A socket that takes the connections made to host:port. `localhost` reaches 127.0.0.1 and ::1; `::` takes
- * every address of the machine (IPv4 too, on Linux's and macOS's default dual stack), `0.0.0.0` every IPv4 one.
+ * Connections to base-url are refused and we started the server: look where it listens (at most every
+ * LISTEN_LOOK_EVERY_MS, and once more right at the deadline), so diagnosis can say where it really is.
  */
-export function socketReaches(socket: ListeningSocket, host: string, port: number): boolean {
-  if (socket.port !== port) return false;
-  const bare = unbracket(host).toLowerCase();
-  if (socket.address === '::') return true;
-  if (socket.address === '0.0.0.0') return !bare.includes(':');
-  if (bare === 'localhost') return socket.address === '127.0.0.1' || socket.address === '::1';
-  return socket.address === bare;
+export async function lookWhileRefused(session: EndpointSession, atDeadline: boolean): Promise<void> {
+  if (session.run.sources?.startedPid === undefined || session.exitSeen()) return;
+  const now = session.run.now();
+  const last = lastLookAt.get(session);
+  if (!atDeadline && last !== undefined && now - last < LISTEN_LOOK_EVERY_MS) return;
+  lastLookAt.set(session, now);
+  await lookUpOurSockets(session);
 }

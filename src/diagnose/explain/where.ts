@@ -1,4 +1,6 @@
 import { formatDuration } from '../../config/duration.js';
+import { unbracket } from '../../net/hosts.js';
+import { PROFILES } from '../../servers/index.js';
 import { ours, text, type Text } from '../../text.js';
 import type { Evidence } from '../../types.js';
 import type { DiagnoseContext, LogEvidence } from '../context.js';
@@ -54,4 +56,83 @@ export function busyPortNeverTaken(
     BUSY_PORT_HINT,
     [...(listening ? [listening] : []), ...notes(evidence), ...logsAround(evidence)],
   );
+}
+
+/** A listening socket as the timeline keeps it: `127.0.0.1:8080`, `[::1]:8080`. */
+export interface SocketAddress {
+  address: string;
+  port: number;
+}
+
+export function parseSocketAddress(hostPort: string): SocketAddress | undefined {
+  const colon = hostPort.lastIndexOf(':');
+  const port = Number(hostPort.slice(colon + 1));
+  if (colon <= 0 || !Number.isInteger(port)) return undefined;
+  return { address: unbracket(hostPort.slice(0, colon)), port };
+}
+
+/**
+ * A socket that takes the connections made to host:port. `localhost` reaches 127.0.0.1 and ::1; `::` takes
+ * every address of the machine (IPv4 too, on Linux's and macOS's default dual stack), `0.0.0.0` every IPv4 one.
+ */
+export function socketReaches(socket: SocketAddress, host: string, port: number): boolean {
+  if (socket.port !== port) return false;
+  return addressReaches(socket.address, host);
+}
+
+function addressReaches(address: string, host: string): boolean {
+  const bare = unbracket(host).toLowerCase();
+  if (address === '::') return true;
+  if (address === '0.0.0.0') return !bare.includes(':');
+  if (bare === 'localhost') return address === '127.0.0.1' || address === '::1';
+  return address === bare;
+}
+
+const isWildcard = (address: string) => address === '0.0.0.0' || address === '::';
+
+/** The socket base-url most likely meant: on its port, else on the kind's default port, else the lowest. */
+function likeliestSocket(sockets: SocketAddress[], ctx: DiagnoseContext): SocketAddress {
+  const defaultPort = ctx.kind ? PROFILES[ctx.kind].defaultPort : undefined;
+  return (
+    sockets.find((s) => s.port === ctx.port) ??
+    sockets.find((s) => s.port === defaultPort) ??
+    [...sockets].sort((a, b) => a.port - b.port)[0]!
+  );
+}
+
+/** base-url with the address and port where the server listens (base-url's host kept for a wildcard socket). */
+function correctedBaseUrl(socket: SocketAddress, ctx: DiagnoseContext): string {
+  const url = new URL(ctx.root);
+  if (!isWildcard(socket.address))
+    url.hostname = socket.address.includes(':') ? `[${socket.address}]` : socket.address;
+  url.port = String(socket.port);
+  return `${url.href.replace(/\/$/, '')}/v1`;
+}
+
+/**
+ * Refused at base-url while the server we started listens somewhere else: on another port, or only on
+ * another address of this machine (127.0.0.1 when base-url names the runner's own address, or the reverse).
+ */
+export function listensElsewhere(
+  listening: ListeningEvidence,
+  refused: Evidence,
+  ctx: DiagnoseContext,
+  evidence: readonly Evidence[],
+): FindingOf<'connection-refused'> | undefined {
+  const sockets = listening.addresses
+    .map(parseSocketAddress)
+    .filter((s): s is SocketAddress => s !== undefined);
+  if (sockets.length === 0 || sockets.some((s) => socketReaches(s, ctx.host, ctx.port))) return undefined;
+  const likeliest = likeliestSocket(sockets, ctx);
+  const fixed = correctedBaseUrl(likeliest, ctx);
+  const where = listening.addresses.slice(0, 3).join(', ');
+  const summary =
+    likeliest.port === ctx.port
+      ? text`The server you started listens only on ${where}, base-url says ${unbracket(ctx.host)}: nothing of it listens on that address.`
+      : text`The server you started listens on ${where}, base-url says ${ctx.port}.`;
+  const hint =
+    likeliest.port === ctx.port
+      ? text`Use base-url: ${fixed}, or start the server on every address (--host 0.0.0.0 for vLLM, SGLang, LiteLLM and llama.cpp; OLLAMA_HOST=0.0.0.0 for Ollama).`
+      : text`Use base-url: ${fixed}, or start the server on the port base-url names.`;
+  return finding('connection-refused', summary, hint, [listening, refused, ...logsAround(evidence)]);
 }
