@@ -49,6 +49,8 @@ export const LOG_LINES_QUOTED = 30;
 export const TERMINAL_LINES_QUOTED = 15;
 /** Post step: how long a started server gets to stop on SIGTERM before SIGKILL. */
 export const STOP_GRACE_MS = 3_000;
+/** `docker rm -f` of the container a `docker run -d` start command left: it kills at once, then removes. */
+export const DOCKER_REMOVE_TIMEOUT_MS = 20_000;
 
 // ── Reports: what the runner accepts ───────────────────────────────────────────────────────────────────────
 

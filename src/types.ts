@@ -142,6 +142,12 @@ export type Evidence =
   | { kind: 'listening'; atMs: number; pid: number; addresses: string[]; via: string }
   | { kind: 'cancelled'; atMs: number; signal: string };
 
+/**
+ * What a start command that returned 0 left running outside its process group (evidence/left-behind.ts): the
+ * post step stops it too.
+ */
+export type LeftBehind = { kind: 'processes'; pids: number[] } | { kind: 'container'; id: string };
+
 /** Why a pull ended without "success": a typed reason, the server's own words only where it gave some. */
 export type PullFailure =
   | { reason: 'server-error'; message: string }

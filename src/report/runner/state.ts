@@ -2,4 +2,8 @@
 export const STATE = {
   serverPid: 'serverPid',
   logFile: 'logFile',
+  /** Pids a start command left running outside its process group (setsid, a daemon), comma-separated. */
+  leftPids: 'leftPids',
+  /** The container a `docker run -d` start command left running. */
+  containerId: 'containerId',
 } as const;
