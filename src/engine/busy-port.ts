@@ -3,7 +3,7 @@ import { formatDuration } from '../config/duration.js';
 import { ours, quote, text, type Text } from '../text.js';
 import type { EndpointSession } from './endpoint-session.js';
 import { socketReaches } from '../diagnose/explain/where.js';
-import { lookUpOurSockets } from './our-sockets.js';
+import { lookUpOurSocketsThrottled } from './our-sockets.js';
 
 /**
  * Who answers on a port that was already taken before `start` ran: `ours` once the server we started is
@@ -33,8 +33,9 @@ export async function busyPortOwner(session: EndpointSession): Promise<BusyPortO
       text`The server we started says it listens on port ${port} (its log: ${quote(line, 160)}), so the answers on ${host}:${port} are its own.`,
     );
   }
-  const sockets = await lookUpOurSockets(session);
-  if (sockets?.known) {
+  const sockets = await lookUpOurSocketsThrottled(session, false);
+  if (sockets === undefined) return 'stranger';
+  if (sockets.known) {
     const holding = sockets.sockets.find((s) => socketReaches(s, host, port));
     if (!holding) return 'stranger';
     return confirm(
@@ -46,7 +47,7 @@ export async function busyPortOwner(session: EndpointSession): Promise<BusyPortO
   if (ranMs < BUSY_PORT_SURVIVAL_MS || session.exitSeen()) return 'stranger';
   return confirm(
     session,
-    text`Cannot tell which process holds ${host}:${port}${sockets ? text` (${sockets.why})` : text``}; the answers are believed because the server we started has run ${ours(formatDuration(ranMs))} without a bind error or an exit.`,
+    text`Cannot tell which process holds ${host}:${port} (${sockets.why}); the answers are believed because the server we started has run ${ours(formatDuration(ranMs))} without a bind error or an exit.`,
   );
 }
 

@@ -52,14 +52,18 @@ function recordOnce(session: EndpointSession, ev: Evidence): void {
 const lastLookAt = new WeakMap<EndpointSession, number>();
 
 /**
- * Connections to base-url are refused and we started the server: look where it listens (at most every
- * LISTEN_LOOK_EVERY_MS, and once more right at the deadline), so diagnosis can say where it really is.
+ * lookUpOurSockets at most every LISTEN_LOOK_EVERY_MS (or now, when `force`): undefined when it is not
+ * time yet. While connections are refused, so diagnosis can say where the server really is; while another
+ * server answers on a busy port, to see when ours takes it over.
  */
-export async function lookWhileRefused(session: EndpointSession, atDeadline: boolean): Promise<void> {
-  if (session.run.sources?.startedPid === undefined || session.exitSeen()) return;
+export async function lookUpOurSocketsThrottled(
+  session: EndpointSession,
+  force: boolean,
+): Promise<OurSockets | undefined> {
+  if (session.run.sources?.startedPid === undefined || session.exitSeen()) return undefined;
   const now = session.run.now();
   const last = lastLookAt.get(session);
-  if (!atDeadline && last !== undefined && now - last < LISTEN_LOOK_EVERY_MS) return;
+  if (!force && last !== undefined && now - last < LISTEN_LOOK_EVERY_MS) return undefined;
   lastLookAt.set(session, now);
-  await lookUpOurSockets(session);
+  return lookUpOurSockets(session);
 }

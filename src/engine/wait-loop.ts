@@ -4,7 +4,7 @@ import { FATAL_LINE_EXIT_WAIT_MS } from '../limits.js';
 import type { Finding } from '../types.js';
 import { nextDelayMs } from './backoff.js';
 import { busyPortOwner } from './busy-port.js';
-import { lookWhileRefused } from './our-sockets.js';
+import { lookUpOurSocketsThrottled } from './our-sockets.js';
 import type { EndpointSession } from './endpoint-session.js';
 import { pullMissingModels } from './stages/pull.js';
 import { attemptReadiness } from './stages/readiness.js';
@@ -91,7 +91,7 @@ async function checkModelsOrPull(session: EndpointSession): Promise<Round> {
 async function settleOrBackOff(session: EndpointSession): Promise<Round> {
   const { run } = session;
   const remaining = session.timeLeftMs();
-  if (lastAttemptRefused(session)) await lookWhileRefused(session, remaining <= 0);
+  if (lastAttemptRefused(session)) await lookUpOurSocketsThrottled(session, remaining <= 0);
   let finding = session.diagnose(remaining <= 0);
   if (finding && (await awaitExitAfterFatalLine(session, finding)))
     finding = session.diagnose(remaining <= 0);
