@@ -49,6 +49,8 @@ export const LOG_LINES_QUOTED = 30;
 export const TERMINAL_LINES_QUOTED = 15;
 /** Post step: how long a started server gets to stop on SIGTERM before SIGKILL. */
 export const STOP_GRACE_MS = 3_000;
+/** `docker rm -f` of the container a `docker run -d` start command left: it kills at once, then removes. */
+export const DOCKER_REMOVE_TIMEOUT_MS = 20_000;
 
 // ── Reports: what the runner accepts ───────────────────────────────────────────────────────────────────────
 
@@ -100,6 +102,15 @@ export const CANCEL_EXIT_AFTER_MS = 5_000;
 
 /** Bound on the one look, before `start` runs, at whether the port is already taken. */
 export const PORT_CHECK_TIMEOUT_MS = 200;
+/** Bound on one `ps` or `lsof` call that finds the sockets a started server listens on (where there is no /proc). */
+export const LISTEN_LOOKUP_TIMEOUT_MS = 3_000;
+/** Bytes kept of one such call's output: a process table of a busy machine fits many times over. */
+export const LISTEN_LOOKUP_MAX_BYTES = 1024 * 1024;
+/**
+ * Where the started server listens is looked up at most this often (while base-url refuses, or another
+ * server answers on a busy port): a /proc scan of 120 processes took 30 ms here, ps and lsof 90 ms.
+ */
+export const LISTEN_LOOK_EVERY_MS = 1_000;
 /**
  * When the port was already taken before `start` ran, an answer there proves nothing until our server has
  * survived this long: a server that cannot bind dies within a second or so, with its log saying why.

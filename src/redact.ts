@@ -170,7 +170,7 @@ const VOCABULARY = new Set<string>([
   'unknown',
   'internal-error',
   // Evidence and probe result kinds, request stages and methods (types.ts).
-  ...'attempt log exit container models backend pull note cancelled http error'.split(' '),
+  ...'attempt log exit container models backend pull note cancelled http error listening'.split(' '),
   ...'health detect smoke version backends'.split(' '),
   ...'GET POST HEAD'.split(' '),
 ]);

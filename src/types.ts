@@ -137,6 +137,11 @@ export type Evidence =
   | { kind: 'note'; atMs: number; text: Text }
   | { kind: 'cancelled'; atMs: number; signal: string }
   /**
+   * Where the processes of the start command listen (process/listening-sockets.ts): `pid` holds them (the
+   * group's id when none listens), `addresses` as host:port, `via` the source that told us.
+   */
+  | { kind: 'listening'; atMs: number; pid: number; addresses: string[]; via: string }
+  /**
    * What answers on this machine's well-known LLM ports, looked at once when base-url still refused at the
    * deadline (engine/stages/surroundings.ts): loopback only, one connect and one GET /v1/models per port.
    */
@@ -197,6 +202,12 @@ export interface PortVariable {
   /** The address it makes the server bind, when it names one. */
   host?: string;
 }
+
+/**
+ * What a start command that returned 0 left running outside its process group (evidence/left-behind.ts): the
+ * post step stops it too.
+ */
+export type LeftBehind = { kind: 'processes'; pids: number[] } | { kind: 'container'; id: string };
 
 /** Why a pull ended without "success": a typed reason, the server's own words only where it gave some. */
 export type PullFailure =

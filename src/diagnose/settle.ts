@@ -22,6 +22,7 @@ import {
   serverEndedFinding,
 } from './explain/process.js';
 import { explainPullFailure } from './explain/pull.js';
+import { listensElsewhere } from './explain/where.js';
 import { allOf, finding, lastOf } from './finding.js';
 
 type NamedLog = LogEvidence & { cause: Cause };
@@ -126,6 +127,18 @@ function noAnswer({ lastClass, ctx }: Timeline): Finding | undefined {
   return !lastClass && ctx.deadlineReached ? noAnswerAtDeadline(ctx) : undefined;
 }
 
+/**
+ * At the deadline, refused at base-url while the server we started listens elsewhere (engine/our-sockets.ts
+ * looked): say where. Not before: a server still loading may listen on its internal ports (SGLang's, Ray's)
+ * before it binds base-url's.
+ */
+function refusedElsewhere({ evidence, last, ctx }: Timeline): Finding | undefined {
+  if (!ctx.deadlineReached || last?.result.kind !== 'error' || last.result.code !== 'ECONNREFUSED')
+    return undefined;
+  const listening = lastOf(evidence, 'listening');
+  return listening ? listensElsewhere(listening, last, ctx, evidence) : undefined;
+}
+
 /** The last request failed: explain it once its kind of failure may end the wait. */
 function lastAttemptDue({ lastClass, attempts, evidence, ctx }: Timeline): Finding | undefined {
   if (!lastClass) return undefined;
@@ -164,6 +177,7 @@ export const RULES: readonly Rule[] = [
   { name: 'backends unhealthy', produces: ['backend-unhealthy'], decide: backendsUnhealthy },
   { name: 'models missing', produces: ['no-models', 'model-not-found'], decide: modelsMissing },
   { name: 'no answer at the deadline', produces: ['no-response'], decide: noAnswer },
+  { name: 'refused where ours does not listen', produces: ['connection-refused'], decide: refusedElsewhere },
   { name: 'last attempt due', produces: ATTEMPT_CAUSES, decide: lastAttemptDue },
 ];
 

@@ -30,7 +30,11 @@ export async function runPreflight(
   const busyBeforeStart = config.start ? await portsAlreadyTaken(config) : [];
   const sources =
     config.start || config.logFile || config.container
-      ? startSources(config, { env: options.env, now })
+      ? startSources(config, {
+          env: options.env,
+          now,
+          onLeftBehind: (left) => reporter.serverLeftBehind(left),
+        })
       : undefined;
   if (sources?.startedPid !== undefined) reporter.serverStarted(sources.startedPid, sources.logFile);
   // The log path goes out first thing, so it is in the job log even if the step is cancelled or killed.

@@ -1,7 +1,10 @@
 import { classifyAttempt } from '../diagnose/index.js';
-import { BUSY_PORT_SURVIVAL_MS, FATAL_LINE_EXIT_WAIT_MS } from '../limits.js';
+import { busyPortNeverTaken, busyPortTaken } from '../diagnose/explain/where.js';
+import { FATAL_LINE_EXIT_WAIT_MS } from '../limits.js';
 import type { Finding } from '../types.js';
 import { nextDelayMs } from './backoff.js';
+import { busyPortOwner } from './busy-port.js';
+import { lookUpOurSocketsThrottled } from './our-sockets.js';
 import type { EndpointSession } from './endpoint-session.js';
 import { pullMissingModels } from './stages/pull.js';
 import { attemptReadiness } from './stages/readiness.js';
@@ -19,7 +22,7 @@ export type WaitOutcome =
   | { kind: 'deadline'; finding: Finding | undefined }
   | { kind: 'cancelled'; finding: Finding | undefined };
 
-/** Another attempt is due: after a backoff, a pull, or while a busy port's older server may be answering. */
+/** Another attempt is due: after a backoff, a pull, or while a busy port's older server answers. */
 const AGAIN = 'again';
 type Round = WaitOutcome | typeof AGAIN;
 
@@ -34,28 +37,37 @@ export async function waitUntilReady(session: EndpointSession): Promise<WaitOutc
 
 /** Every stage answered ready; the rules below decide whether that answer can be believed. */
 async function judgeAnswer(session: EndpointSession): Promise<Round> {
-  if (await waitedForBusyPortSurvival(session)) return AGAIN;
   if (startedServerDiedWhileSomethingAnswers(session)) {
     return { kind: 'stranger-answers', finding: session.diagnose(false) };
   }
+  if ((await busyPortOwner(session)) === 'stranger') return whileAnotherServerAnswers(session);
   return checkModelsOrPull(session);
 }
 
 /**
- * The busy-port rule (the port was taken before `start`; BUSY_PORT_SURVIVAL_MS). True when it waited and the
- * endpoint is worth another look; false when the answer stands as it is.
+ * The port was taken before `start` and what answers is not (yet) ours. A bind failure in our server's log
+ * ends it as port-in-use; a fatal line ends it with its cause; otherwise ours may still bind once it has
+ * loaded (SGLang and TGI load before they bind), so wait, and at the deadline say that it never did.
  */
-async function waitedForBusyPortSurvival(session: EndpointSession): Promise<boolean> {
+async function whileAnotherServerAnswers(session: EndpointSession): Promise<Round> {
   const { run } = session;
-  const busyBeforeStart = session.portBusyBeforeStart();
-  const survivalLeftMs = run.startedAt + BUSY_PORT_SURVIVAL_MS - run.now();
-  if (!busyBeforeStart || survivalLeftMs <= 0 || session.exitSeen()) return false;
-  // What answers may be the older server: believe it only once ours has outlived a failed bind.
-  await run.waker.sleep(
-    Math.min(Math.ceil(survivalLeftMs), Math.max(1, Math.round(run.deadline - run.now()))),
-    run.signal,
+  const timeline = session.timeline();
+  const bindFailure = timeline.find(
+    (e): e is Extract<typeof e, { kind: 'log' }> =>
+      e.kind === 'log' && e.source === 'server log' && e.cause === 'port-in-use',
   );
-  return !run.signal?.aborted && run.now() < run.deadline;
+  if (bindFailure) {
+    return { kind: 'settled', finding: busyPortTaken(bindFailure, timeline, session.context(false)) };
+  }
+  const fromLog = session.diagnose(false);
+  if (fromLog && fromLog.evidence[0]?.kind === 'log') return { kind: 'settled', finding: fromLog };
+  const delay = nextDelayMs(run.now() - run.startedAt, session.timeLeftMs(), false);
+  if (delay === 'stop') {
+    return { kind: 'deadline', finding: busyPortNeverTaken(session.timeline(), session.context(true)) };
+  }
+  await run.waker.sleep(delay, run.signal);
+  if (run.signal?.aborted) return { kind: 'cancelled', finding: session.diagnose(true) };
+  return AGAIN;
 }
 
 function startedServerDiedWhileSomethingAnswers(session: EndpointSession): boolean {
@@ -80,6 +92,7 @@ async function checkModelsOrPull(session: EndpointSession): Promise<Round> {
 async function settleOrBackOff(session: EndpointSession): Promise<Round> {
   const { run } = session;
   const remaining = session.timeLeftMs();
+  if (lastAttemptRefused(session)) await lookUpOurSocketsThrottled(session, remaining <= 0);
   let finding = session.diagnose(remaining <= 0);
   if (finding && (await awaitExitAfterFatalLine(session, finding)))
     finding = session.diagnose(remaining <= 0);

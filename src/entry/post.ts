@@ -8,10 +8,10 @@ import { createRedactor } from '../redact.js';
 import { printLogTails } from '../report/runner/log-tails.js';
 import { shownLogLine } from '../report/text.js';
 import { STATE } from '../report/runner/state.js';
-import { stopProcessGroup } from '../process/process-group.js';
 import { checkAfterGate } from './after-gate.js';
 import { readFrom } from './after-gate-sources.js';
 import { readGateSnapshot } from './gate-state.js';
+import { stopWhatMainStarted } from './stop-started.js';
 
 /**
  * The post step (post-if: always(), so also after a failure or a cancellation): stop the server that main
@@ -26,17 +26,18 @@ export async function runPost(env: Record<string, string | undefined>): Promise<
     const snapshot = readGateSnapshot();
     // Before the server is stopped: stopping it is a death this must not see.
     if (snapshot) await checkAfterGate(snapshot, env, redact);
-    if (pid) {
-      const outcome = await stopProcessGroup(pid);
-      const said: Record<typeof outcome, string> = {
-        'not-running': `The server started by llm-preflight (pid ${pid}) had already stopped.`,
-        stopped: `Stopped the server started by llm-preflight (pid ${pid}) and every process of its group.`,
-        killed: `The server (pid ${pid}) ignored SIGTERM; killed its process group.`,
-        failed: `Could not stop the server (pid ${pid}); the runner's orphan cleanup will end it.`,
-      };
-      if (outcome === 'failed') core.warning(said[outcome]);
-      else core.info(said[outcome]);
-    }
+    await stopWhatMainStarted(
+      {
+        pid: pid || undefined,
+        leftPids: core
+          .getState(STATE.leftPids)
+          .split(',')
+          .map(Number)
+          .filter((n) => Number.isInteger(n) && n > 1),
+        containerId: core.getState(STATE.containerId) || undefined,
+      },
+      env,
+    );
     if (logFile) {
       const lines = logTail(readFrom(logFile, 0))
         .map((l) => shownLogLine(cleanLogLine(l), redact))

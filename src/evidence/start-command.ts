@@ -11,6 +11,7 @@ import {
   type ShellName,
 } from '../process/shell.js';
 import { FILE_POLL_MS, tailFile, type FileTail } from './file-tail.js';
+import { findLeftBehind, watchLeftBehind } from './left-behind.js';
 import { LogReader } from './log-reader.js';
 import { text } from '../text.js';
 import type { Evidence } from '../types.js';
@@ -70,7 +71,7 @@ export function startCommand(command: string, w: Watch, shell?: ShellName): Star
   if ('error' in spawned) return notStarted(spawned.error, logFile);
   const { child } = spawned;
   const tailer = tailFile(logFile, reader, 'start', deps.pollMs ?? FILE_POLL_MS);
-  const stopGroupWatch = watchShellEnd(child, w, tailer, reader);
+  const stopGroupWatch = watchShellEnd(child, w, tailer, reader, { command, logFile });
   // The step must be able to end while the server keeps running.
   child.unref();
   return {
@@ -129,9 +130,16 @@ function spawnDetached(
  * Reports the end of the start, once: when the shell fails, or, when it returns 0 leaving processes behind,
  * when those are gone. Returns what stops the watch on those processes.
  */
-function watchShellEnd(child: ChildProcess, w: Watch, tailer: FileTail, reader: LogReader): () => void {
+function watchShellEnd(
+  child: ChildProcess,
+  w: Watch,
+  tailer: FileTail,
+  reader: LogReader,
+  started: { command: string; logFile: string },
+): () => void {
   const pid = child.pid;
   let stopGroupWatch = () => {};
+  let watchStopped = false;
   let hasEnded = false;
   const ended = (
     end: Extract<Evidence, { kind: 'exit' }>['ended'],
@@ -161,13 +169,30 @@ function watchShellEnd(child: ChildProcess, w: Watch, tailer: FileTail, reader: 
     // `server &`, or a launcher that forks the server and returns 0: the shell is gone but the server is
     // not, and its group lives on (same id, unless it made its own), so watch the group instead. A shell
     // that failed ended the start, whatever it left behind (an engine process still shutting down).
-    if (code !== 0 || pid === undefined || !groupAlive(pid)) {
+    if (code !== 0 || pid === undefined) {
       ended('shell', code, signal);
       return;
     }
-    stopGroupWatch = watchGroupAfterShell(pid, w, tailer, () => ended('group', null, null));
+    // Once the group is empty, the server may still run outside it (setsid, a daemon, `docker run -d`).
+    const onceGroupEmpty = (end: 'shell' | 'group', endCode: number | null) => {
+      tailer.readNow();
+      void findLeftBehind(started.command, pid, started.logFile, reader.tail()).then((left) => {
+        if (!left) return ended(end, endCode, end === 'shell' ? signal : null);
+        // Told even when the watch has stopped: the post step must stop what was left behind.
+        w.deps.onLeftBehind?.(left);
+        if (!watchStopped) stopGroupWatch = watchLeftBehind(left, w, () => ended('group', null, null));
+      });
+    };
+    if (groupAlive(pid)) {
+      stopGroupWatch = watchGroupAfterShell(pid, w, tailer, () => onceGroupEmpty('group', null));
+      return;
+    }
+    onceGroupEmpty('shell', code);
   });
-  return () => stopGroupWatch();
+  return () => {
+    watchStopped = true;
+    stopGroupWatch();
+  };
 }
 
 /** The shell returned 0 but its process group lives on: says so, and calls `onGone` once it is gone. */

@@ -1,5 +1,5 @@
 import type { ServerKind } from '../causes.js';
-import type { Evidence } from '../types.js';
+import type { Evidence, LeftBehind } from '../types.js';
 
 export interface SupervisorDeps {
   env: Record<string, string | undefined>;
@@ -10,6 +10,8 @@ export interface SupervisorDeps {
   pollMs?: number;
   /** How often to look at a container (CONTAINER_POLL_MS). */
   containerPollMs?: number;
+  /** The start command returned, leaving its server outside its group: remember it for the post step at once. */
+  onLeftBehind?: (left: LeftBehind) => void;
 }
 
 export type Emit = (ev: Evidence) => void;

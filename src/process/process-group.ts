@@ -155,3 +155,33 @@ async function stopProcessTree(pid: number): Promise<StopOutcome> {
   if (outcome !== 'failed') return outcome;
   return processRunning(pid) ? 'failed' : 'stopped';
 }
+
+async function waitProcessGone(pid: number, forMs: number): Promise<boolean> {
+  const deadline = Date.now() + forMs;
+  while (processRunning(pid)) {
+    if (Date.now() >= deadline) return false;
+    await pause(STOP_POLL_MS);
+  }
+  return true;
+}
+
+/**
+ * Stops one process that is not a group leader of its own (a daemon that left the start command's group but
+ * not its session): SIGTERM, then SIGKILL after the grace period. Bounded like stopProcessGroup.
+ */
+export async function stopProcess(pid: number, graceMs = STOP_GRACE_MS): Promise<StopOutcome> {
+  if (!Number.isInteger(pid) || pid <= 1) return 'failed';
+  if (!processRunning(pid)) return 'not-running';
+  try {
+    process.kill(pid, 'SIGTERM');
+  } catch {
+    return processRunning(pid) ? 'failed' : 'not-running';
+  }
+  if (await waitProcessGone(pid, graceMs)) return 'stopped';
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    // Gone between the check and the kill.
+  }
+  return (await waitProcessGone(pid, KILL_SETTLE_MS)) ? 'killed' : 'failed';
+}

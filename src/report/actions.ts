@@ -43,6 +43,10 @@ export function createActionsReporter(
       core.saveState(STATE.serverPid, String(pid));
       if (logFile) core.saveState(STATE.logFile, logFile);
     },
+    serverLeftBehind(left) {
+      if (left.kind === 'container') core.saveState(STATE.containerId, left.id);
+      else core.saveState(STATE.leftPids, left.pids.join(','));
+    },
     progress(p) {
       const line = lines.next(p.endpoint, presentEvidence(p.evidence, redact()));
       if (line) core.info(inertLine(line));

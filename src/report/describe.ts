@@ -55,6 +55,13 @@ export function describe(ev: ShownEvidence): Described {
       };
     case 'phase':
       return { what: ev.source, result: oneLine(ev.line, 120) };
+    case 'listening':
+      return {
+        what: `sockets of pid ${ev.pid}`,
+        result: ev.addresses.length
+          ? `listening on ${oneLine(ev.addresses.join(', '), 120)}`
+          : 'listening on nothing yet',
+      };
   }
 }
 

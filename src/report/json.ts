@@ -73,6 +73,7 @@ export function createJsonReporter(
     begin() {},
     progress() {},
     serverStarted() {},
+    serverLeftBehind() {},
     async finish(result, extras) {
       // Every value is redacted on its own, so the document always parses and keeps its ids (keepVocabulary).
       stdout.write(jsonLine(toJsonReport(presentResult(result, redact()), presentExtras(extras, redact()))));

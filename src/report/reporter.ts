@@ -1,5 +1,5 @@
 import type { InputProblem } from '../config/schema.js';
-import type { PreflightResult, Progress } from '../types.js';
+import type { LeftBehind, PreflightResult, Progress } from '../types.js';
 import { INPUT_ECHO_MAX_CHARS } from '../limits.js';
 import { ours, quote, text, type Text } from '../text.js';
 import type { SummaryExtras } from './present.js';
@@ -13,6 +13,8 @@ export interface Reporter {
   progress(progress: Progress): void;
   /** A server was started with `start`: remember it at once, so the post step can stop it even if we are killed. */
   serverStarted(pid: number, logFile: string | undefined): void;
+  /** The start command returned, leaving its server outside its group (setsid, `docker run -d`): remember that too. */
+  serverLeftBehind(left: LeftBehind): void;
   finish(result: PreflightResult, extras: SummaryExtras): Promise<void>;
   /** Bad input: one line per problem, naming the input. */
   rejectInput(problems: InputProblem[]): void;

@@ -25,6 +25,9 @@ export function createTerminalReporter(
     serverStarted() {
       // The begin line already names the log file; the CLI leaves the server running, as documented.
     },
+    serverLeftBehind() {
+      // Named in the timeline (a note), and left running like any server the CLI started.
+    },
     progress(p) {
       if (options.quiet) return;
       const evidence = presentEvidence(p.evidence, redact());

@@ -555,6 +555,7 @@ describe('causes: each one the code can name is in the contract, and each comes 
       'backends unhealthy',
       'models missing',
       'no answer at the deadline',
+      'refused where ours does not listen',
       'last attempt due',
     ]);
   });

@@ -4,4 +4,8 @@ export const STATE = {
   logFile: 'logFile',
   /** What the server was when the gate passed, as JSON (entry/gate-state.ts): the post step compares. */
   gate: 'gate',
+  /** Pids a start command left running outside its process group (setsid, a daemon), comma-separated. */
+  leftPids: 'leftPids',
+  /** The container a `docker run -d` start command left running. */
+  containerId: 'containerId',
 } as const;
