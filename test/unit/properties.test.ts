@@ -271,9 +271,18 @@ function stringValues(value: unknown, key = ''): Array<{ key: string; value: str
 
 /** The lines that give a summary its shape: headings, tables, <details>, fences. */
 function skeleton(markdown: string): string[] {
+  // Inside a fence a quoted log line is code, whatever it starts with ("## …" there is no heading).
+  let fenced = false;
   return markdown
     .split('\n')
-    .map((line) => /^(## |\|---|<details( open)?><summary>|<\/details>|```text|```$|- \d)/.exec(line)?.[0])
+    .map((line) => {
+      if (fenced) {
+        if (line === '```') fenced = false;
+        return line === '```' ? line : undefined;
+      }
+      if (line === '```text') fenced = true;
+      return /^(## |\|---|<details( open)?><summary>|<\/details>|```text|- \d)/.exec(line)?.[0];
+    })
     .filter((kind): kind is string => kind !== undefined);
 }
 
