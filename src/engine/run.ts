@@ -30,7 +30,11 @@ export async function runPreflight(
   const busyBeforeStart = config.start ? await portsAlreadyTaken(config) : [];
   const sources =
     config.start || config.logFile || config.container
-      ? startSources(config, { env: options.env, now })
+      ? startSources(config, {
+          env: options.env,
+          now,
+          onLine: (source, line) => reporter.serverLine?.(source, line),
+        })
       : undefined;
   if (sources?.startedPid !== undefined) reporter.serverStarted(sources.startedPid, sources.logFile);
   // The log path goes out first thing, so it is in the job log even if the step is cancelled or killed.
@@ -47,7 +51,8 @@ export async function runPreflight(
     const deps = {
       env: options.env,
       now,
-      onProgress: (p: Parameters<Reporter['progress']>[0]) => reporter.progress(p),
+      onProgress: (p: Parameters<Reporter['progress']>[0]) =>
+        reporter.progress({ ...p, timeoutMs: config.timeoutMs }),
       ...(options.signal ? { signal: options.signal } : {}),
       ...(sources ? { sources } : {}),
       ...(busyBeforeStart.length ? { busyBeforeStart } : {}),

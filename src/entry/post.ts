@@ -33,13 +33,16 @@ export async function runPost(env: Record<string, string | undefined>): Promise<
     }
     if (logFile) {
       const redact = createRedactor(actionInputSecrets(env));
-      const lines = logTail(readTail(logFile))
+      // The main step echoed the log live up to here: show only what came after.
+      const shownBytes = Number(core.getState(STATE.logOffset)) || 0;
+      const lines = logTail(readTail(logFile, shownBytes))
         .map((l) => shownLogLine(cleanLogLine(l), redact))
         .filter((l) => l.trim() !== '')
         .slice(-LOG_LINES_QUOTED);
       // Collapsed, so it costs nothing when the job passed and is one click away when a test failed; inside
       // ::stop-commands::, so a line such as "::error::" or "::set-output" is shown, never executed.
-      printLogTails([{ source: `server log ${logFile}`, lines }]);
+      const after = shownBytes ? ', after the main step' : '';
+      printLogTails([{ source: `server log ${logFile}${after}`, lines }]);
     }
   } catch (error) {
     core.warning(`llm-preflight post step: ${error instanceof Error ? error.message : String(error)}`);
@@ -47,8 +50,8 @@ export async function runPost(env: Record<string, string | undefined>): Promise<
   return 0;
 }
 
-/** The last LOG_TAIL_BYTES of the file, and whether that starts in the middle of it. */
-function readTail(path: string): { text: string; fromMiddle: boolean } {
+/** The last LOG_TAIL_BYTES of the file past `fromByte`, and whether that starts in the middle of a line. */
+function readTail(path: string, fromByte: number): { text: string; fromMiddle: boolean } {
   let fd: number;
   try {
     fd = openSync(path, 'r');
@@ -57,10 +60,10 @@ function readTail(path: string): { text: string; fromMiddle: boolean } {
   }
   try {
     const size = fstatSync(fd).size;
-    const length = Math.min(size, LOG_TAIL_BYTES);
-    const buffer = Buffer.alloc(length);
-    readSync(fd, buffer, 0, length, size - length);
-    return { text: buffer.toString('utf8'), fromMiddle: size > length };
+    const start = Math.max(Math.min(fromByte, size), size - LOG_TAIL_BYTES);
+    const buffer = Buffer.alloc(size - start);
+    readSync(fd, buffer, 0, buffer.length, start);
+    return { text: buffer.toString('utf8'), fromMiddle: start > fromByte };
   } finally {
     closeSync(fd);
   }

@@ -49,6 +49,10 @@ export function startSources(config: Config, deps: SupervisorDeps): EvidenceSour
     stops.push(watcher.stop);
   }
 
+  for (const { source, reader } of readers) {
+    const onLine = deps.onLine;
+    if (onLine) reader.onLine = (line) => onLine(source, line);
+  }
   const sources: EvidenceSources = {
     subscribe: hub.subscribe,
     tails: () => readers.map(({ source, reader }) => ({ source, lines: reader.tail() })),

@@ -10,6 +10,8 @@ export interface SupervisorDeps {
   pollMs?: number;
   /** How often to look at a container (CONTAINER_POLL_MS). */
   containerPollMs?: number;
+  /** Each line of the server's own output as it is read, raw, with where it came from. */
+  onLine?: (source: string, line: string) => void;
 }
 
 export type Emit = (ev: Evidence) => void;

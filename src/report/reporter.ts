@@ -13,6 +13,8 @@ export interface Reporter {
   progress(progress: Progress): void;
   /** A server was started with `start`: remember it at once, so the post step can stop it even if we are killed. */
   serverStarted(pid: number, logFile: string | undefined): void;
+  /** One line of the server's own output (a started server, the container, log-file), raw, as it arrives. */
+  serverLine?(source: string, line: string): void;
   finish(result: PreflightResult, extras: SummaryExtras): Promise<void>;
   /** Bad input: one line per problem, naming the input. */
   rejectInput(problems: InputProblem[]): void;
