@@ -12,6 +12,8 @@ export interface SupervisorDeps {
   containerPollMs?: number;
   /** Each line of the server's own output as it is read, raw, with where it came from. */
   onLine?: (source: string, line: string) => void;
+  /** `container` not given: ports (of loopback endpoints) whose publishing container is read as evidence. */
+  discoverPorts?: number[];
 }
 
 export type Emit = (ev: Evidence) => void;
