@@ -132,7 +132,7 @@ interface ServerEvent {
 export interface BenchServer {
   seen: (event: string) => ServerEvent | undefined;
   waitFor: (event: string) => Promise<ServerEvent>;
-  go: (options: { port: number; refuseMs: number; loadingMs: number }) => void;
+  go: (options: { port: number; refuseMs: number; loadingMs: number; shape?: 'llamacpp' | 'vllm' }) => void;
   report: () => Promise<ServerRequest[]>;
   stop: () => Promise<void>;
 }

@@ -35,4 +35,4 @@ export type FigureField =
   | 'peakRssKb'
   | 'cpuMs';
 
-export type Results = Partial<Record<'ready' | 'llama' | 'long' | 'dead' | 'cold', RunRecord[]>>;
+export type Results = Partial<Record<'ready' | 'vllm' | 'llama' | 'long' | 'dead' | 'cold', RunRecord[]>>;

@@ -132,6 +132,14 @@ function scenarioSections({ results, contenders, settings, llamaTag }: ReportCon
         ...readyLagRatios(results.ready, contenders),
       ),
     );
+  if (results.vllm)
+    out.push(
+      ...section(
+        `1c. Ready lag, vLLM-like: refuses ${settings.refuseMs + settings.loadingMs} ± ${jitterHalfMs} ms (nothing listens until the model is in), then ready (${settings.readyRounds} rounds)`,
+        readyTable(results.vllm, contenders, false),
+        ...readyLagRatios(results.vllm, contenders),
+      ),
+    );
   if (results.llama)
     out.push(
       ...section(

@@ -12,6 +12,7 @@ import { scenarioDead } from './scenarios/dead.ts';
 import { findLlamaServer, scenarioLlama } from './scenarios/llama.ts';
 import { scenarioLong } from './scenarios/long.ts';
 import { scenarioReady } from './scenarios/ready.ts';
+import { scenarioVllm } from './scenarios/vllm.ts';
 import { exitWithUsageError, isWanted, readSettings, type Settings } from './settings.ts';
 import { checkTargets } from './targets.ts';
 
@@ -48,6 +49,7 @@ function pickContenders(settings: Settings): Contender[] {
 async function runScenarios(contenders: Contender[], settings: Settings) {
   const results: Results = {};
   if (isWanted(settings, 'ready')) results.ready = await scenarioReady(contenders, settings);
+  if (isWanted(settings, 'vllm')) results.vllm = await scenarioVllm(contenders, settings);
   if (isWanted(settings, 'dead')) results.dead = await scenarioDead(contenders, settings);
   if (isWanted(settings, 'cold')) results.cold = await scenarioCold(contenders, settings);
   let llamaTag: string | undefined;

@@ -1,7 +1,7 @@
 // The BENCH_* knobs (bench/README.md, "Settings"), read once at start-up. A bad value ends the run at once with
 // exit 2: a typo must not silently run the 17-minute default.
 
-export const SCENARIO_IDS = ['ready', 'long', 'dead', 'cold', 'llama'] as const;
+export const SCENARIO_IDS = ['ready', 'vllm', 'long', 'dead', 'cold', 'llama'] as const;
 export type ScenarioId = (typeof SCENARIO_IDS)[number];
 
 export interface Settings {

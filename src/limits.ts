@@ -130,3 +130,24 @@ export const NEIGHBOUR_REQUEST_TIMEOUT_MS = 750;
 export const NEIGHBOUR_LIST_MAX_BYTES = 256 * 1024;
 /** Model ids named per neighbour. */
 export const NEIGHBOUR_MODELS_SHOWN = 5;
+
+/**
+ * While connections are refused, a bare TCP connect this often: a refused connect costs the server nothing (no
+ * process listens), and the HTTP attempt follows the moment one is accepted.
+ */
+export const REFUSED_CONNECT_GAP_MS = 15;
+/** While connections are refused, an HTTP attempt still this often, so the timeline keeps the refusals. */
+export const REFUSED_HTTP_EVERY_MS = 1_000;
+/**
+ * While waiting, a line saying so at least this often when nothing changed: a 10-minute load must not look hung
+ * in a CI log, and a 30 s one prints a handful of lines, not dozens.
+ */
+export const HEARTBEAT_MS = 10_000;
+/**
+ * A server's own lines echoed live in the main step: at most this many per LIVE_LOG_WINDOW_MS, and
+ * LIVE_LOG_MAX_LINES in all; the rest are counted in an "N lines not shown" marker (the post step and the
+ * log file have them).
+ */
+export const LIVE_LOG_LINES_PER_WINDOW = 30;
+export const LIVE_LOG_WINDOW_MS = 10_000;
+export const LIVE_LOG_MAX_LINES = 500;

@@ -222,6 +222,8 @@ export type PullFailure =
 export interface Progress {
   endpoint: string;
   evidence: Evidence;
+  /** The run's overall deadline, for "45 s of 10 min" in the heartbeat. */
+  timeoutMs?: number;
 }
 
 export interface Finding {

@@ -21,17 +21,19 @@ export interface ReadyLagJob {
   refuseMs: number;
   loadingMs: number;
   timeoutMs: number;
+  /** The bench server's wire shape (bench/server.js); llama.cpp's by default. */
+  shape?: 'llamacpp' | 'vllm';
 }
 
 /** One contender against one bench server: refuse, load, serve; lag from the server's ready moment to exit. */
 export async function readyLagRun(
   contender: Contender,
-  { refuseMs, loadingMs, timeoutMs }: ReadyLagJob,
+  { refuseMs, loadingMs, timeoutMs, shape }: ReadyLagJob,
 ): Promise<Omit<RunRecord, 'round'>> {
   const server = await startBenchServer();
   const port = await freePort();
   try {
-    server.go({ port, refuseMs, loadingMs });
+    server.go({ port, refuseMs, loadingMs, ...(shape ? { shape } : {}) });
     const run = await runContender(contender, { port, timeoutMs });
     // The report comes after any 'ready' the server sent before it (IPC keeps order), so this sees it.
     const requests = await server.report();

@@ -28,12 +28,16 @@ export async function runPreflight(
   const targets = config.endpoints.map((e) => e.apiBase).join(', ');
   const now = () => performance.now();
   const busyBeforeStart = config.start ? await portsAlreadyTaken(config) : [];
+  // Without `start` or `container`, the container publishing a loopback endpoint's port is evidence too.
+  const discoverPorts = config.start || config.container ? [] : loopbackPorts(config);
   const sources =
-    config.start || config.logFile || config.container
+    config.start || config.logFile || config.container || discoverPorts.length
       ? startSources(config, {
           env: options.env,
           now,
           onLeftBehind: (left) => reporter.serverLeftBehind(left),
+          onLine: (source, line) => reporter.serverLine?.(source, line),
+          discoverPorts,
         })
       : undefined;
   if (sources?.startedPid !== undefined) reporter.serverStarted(sources.startedPid, sources.logFile);
@@ -51,7 +55,8 @@ export async function runPreflight(
     const deps = {
       env: options.env,
       now,
-      onProgress: (p: Parameters<Reporter['progress']>[0]) => reporter.progress(p),
+      onProgress: (p: Parameters<Reporter['progress']>[0]) =>
+        reporter.progress({ ...p, timeoutMs: config.timeoutMs }),
       ...(options.signal ? { signal: options.signal } : {}),
       ...(sources ? { sources } : {}),
       ...(busyBeforeStart.length ? { busyBeforeStart } : {}),
@@ -78,4 +83,8 @@ async function portsAlreadyTaken(config: Config): Promise<string[]> {
   const local = config.endpoints.filter((e) => isLoopbackHost(e.host));
   const taken = await Promise.all(local.map((e) => isListening(e.host, e.port, PORT_CHECK_TIMEOUT_MS)));
   return local.filter((_, i) => taken[i]).map((e) => `${e.host}:${e.port}`);
+}
+
+function loopbackPorts(config: Config): number[] {
+  return config.endpoints.filter((e) => isLoopbackHost(e.host)).map((e) => e.port);
 }

@@ -1,6 +1,13 @@
 import { classifyAttempt } from '../diagnose/index.js';
 import { busyPortNeverTaken, busyPortTaken } from '../diagnose/explain/where.js';
-import { FATAL_LINE_EXIT_WAIT_MS } from '../limits.js';
+import {
+  FATAL_LINE_EXIT_WAIT_MS,
+  PORT_CHECK_TIMEOUT_MS,
+  REFUSED_CONNECT_GAP_MS,
+  REFUSED_HTTP_EVERY_MS,
+} from '../limits.js';
+import { isListening } from '../net/port-check.js';
+import { warmUpHttp } from '../net/warm-up.js';
 import type { Finding } from '../types.js';
 import { nextDelayMs } from './backoff.js';
 import { busyPortOwner } from './busy-port.js';
@@ -100,9 +107,39 @@ async function settleOrBackOff(session: EndpointSession): Promise<Round> {
   const delay = nextDelayMs(run.now() - run.startedAt, remaining, lastAttemptRefused(session));
   if (delay === 'stop')
     return { kind: 'deadline', finding: await lookAround(session, session.diagnose(true), true) };
-  await run.waker.sleep(delay, run.signal);
+  const connect = refusedDirectly(session) ? await awaitAcceptedConnection(session) : 'not-tried';
+  // Accepted at once although HTTP was just refused (another address of the name): the backoff still holds.
+  if (connect === 'not-tried' || connect === 'at-once') await run.waker.sleep(delay, run.signal);
   if (run.signal?.aborted) return { kind: 'cancelled', finding: session.diagnose(true) };
   return AGAIN;
+}
+
+/** Refused by the server's own address (not by a proxy on the way): a bare TCP connect can watch that port. */
+function refusedDirectly(session: EndpointSession): boolean {
+  const result = session.lastAttempt()?.result;
+  return result?.kind === 'error' && result.code === 'ECONNREFUSED' && !result.viaProxy;
+}
+
+/**
+ * While nothing listens, a bare TCP connect every REFUSED_CONNECT_GAP_MS finds the moment the port opens far
+ * sooner than HTTP polls would. Ends when one is accepted (`accepted`; `at-once` when the first was), or after
+ * REFUSED_HTTP_EVERY_MS, at the deadline, on cancellation or on new evidence from the sources (an exit, a fatal
+ * line: something to judge now), each `gave-up`.
+ */
+async function awaitAcceptedConnection(
+  session: EndpointSession,
+): Promise<'accepted' | 'at-once' | 'gave-up'> {
+  const { run, endpoint } = session;
+  const until = Math.min(run.deadline, run.now() + REFUSED_HTTP_EVERY_MS);
+  const evidenceBefore = run.shared.length;
+  await warmUpHttp(run.prober);
+  for (let first = true; ; first = false) {
+    if (await isListening(endpoint.host, endpoint.port, PORT_CHECK_TIMEOUT_MS))
+      return first ? 'at-once' : 'accepted';
+    const leftMs = until - run.now();
+    if (leftMs <= 0 || run.signal?.aborted || run.shared.length !== evidenceBefore) return 'gave-up';
+    await run.waker.sleep(Math.max(1, Math.min(REFUSED_CONNECT_GAP_MS, Math.round(leftMs))), run.signal);
+  }
 }
 
 function lastAttemptRefused(session: EndpointSession): boolean {

@@ -39,13 +39,16 @@ export async function runPost(env: Record<string, string | undefined>): Promise<
       env,
     );
     if (logFile) {
-      const lines = logTail(readFrom(logFile, 0))
+      // The main step echoed the log live up to here: show only what came after.
+      const shownBytes = Number(core.getState(STATE.logOffset)) || 0;
+      const lines = logTail(readFrom(logFile, shownBytes))
         .map((l) => shownLogLine(cleanLogLine(l), redact))
         .filter((l) => l.trim() !== '')
         .slice(-LOG_LINES_QUOTED);
       // Collapsed, so it costs nothing when the job passed and is one click away when a test failed; inside
       // ::stop-commands::, so a line such as "::error::" or "::set-output" is shown, never executed.
-      printLogTails([{ source: `server log ${logFile}`, lines }]);
+      const after = shownBytes ? ', after the main step' : '';
+      printLogTails([{ source: `server log ${logFile}${after}`, lines }]);
     }
   } catch (error) {
     core.warning(`llm-preflight post step: ${error instanceof Error ? error.message : String(error)}`);

@@ -4,24 +4,34 @@ import type { Evidence } from '../types.js';
 import { plainText, text, type Text } from '../text.js';
 import { LogReader } from './log-reader.js';
 import type { Watch } from './watch.js';
+import { streamDocker, type DockerStream } from './docker-stream.js';
+import { takeUnread, TimeOrderedLines, type LogCursor } from './container-logs.js';
+
+export { parseTimestampedLines } from './container-logs.js';
 
 /**
- * A container is looked at this often. Each look runs the docker CLI twice (~30 ms of CPU each), so once a
- * second keeps it under a tenth of a core and still names a dead container within a second or two.
+ * Without `docker events` (an old or partial docker CLI), the container's state is looked at this often. Each
+ * look runs the docker CLI (~30 ms of CPU), so once a second keeps it under a tenth of a core and still names
+ * a dead container within a second or two.
  */
 export const CONTAINER_POLL_MS = 1_000;
+/** With `docker events`, a look this often only in case an event was missed: the events say what changed. */
+export const CONTAINER_SAFETY_POLL_MS = 5_000;
 /** One docker CLI call: a daemon that hangs must not hold up the evidence from the next look. */
 export const DOCKER_CALL_TIMEOUT_MS = 5_000;
+/** A stopped container's followed log ends a moment after the stop: its last lines hold the cause. */
+const FOLLOW_END_WAIT_MS = 1_000;
 
 export type ContainerState = Omit<Extract<Evidence, { kind: 'container' }>, 'kind' | 'atMs' | 'id'>;
 
 /**
- * `container`: state and log tail through the docker CLI rather than the Engine API socket. The CLI is on
- * every runner image and honours everything the user configured to reach the daemon (DOCKER_HOST, docker
- * contexts, TLS certificates), which a socket client of our own would have to re-implement.
+ * `container`: state and logs through the docker CLI rather than the Engine API socket. The CLI is on every
+ * runner image and honours everything the user configured to reach the daemon (DOCKER_HOST, docker contexts,
+ * TLS certificates), which a socket client of our own would have to re-implement. The log is followed
+ * (`docker logs --follow`), so the server's ready line wakes the probe as a started server's does, and the
+ * state is looked at when `docker events` says it changed (a die, a start, an OOM kill), not on a timer.
  */
 export function watchContainer(id: string, w: Watch) {
-  const { deps } = w;
   const shortId = /^[0-9a-f]{64}$/i.test(id) ? id.slice(0, 12) : id;
   const source = `container ${shortId}`;
   const reader = new LogReader(source, w.kind, w.emit, w.ready, w.at);
@@ -32,48 +42,159 @@ export function watchContainer(id: string, w: Watch) {
     notesShown.add(key);
     w.emit({ kind: 'note', atMs: w.at(), text: note });
   };
-  const report = stateChangeReporter(shortId, w);
-  const cursor: LogCursor = { linesAtSince: new Set() };
-  let stateErrorRead = '';
-  let stopped = false;
-  let busy = false;
+  const watcher = new ContainerWatcher(id, shortId, w, reader, noteOnce);
+  watcher.start();
+  return { source, reader, stop: () => watcher.stop() };
+}
 
-  const look = async () => {
-    if (stopped || busy) return;
-    busy = true;
-    try {
-      const inspected = await inspectContainer(id, shortId, deps.env);
-      if (inspected.outcome === 'missing') return report(missingState(inspected.error));
-      if (inspected.outcome !== 'found') {
-        noteOnce(inspected.note);
-        if (inspected.outcome === 'no-cli') stop();
-        return;
-      }
-      // Logs before state: when the container has died its last lines hold the cause, and a line that names
-      // it must be in the evidence before the state that ends the wait.
-      const logs = await readLogsSince(id, cursor, deps.env);
-      if ('failure' in logs) noteOnce(text`cannot read the logs of container ${shortId}: ${logs.failure}`);
-      else if (logs.lines.length) reader.push(logs.lines.join('\n') + '\n');
-      const startError = inspected.container.State?.Error;
-      // The daemon's own start error (a bad command, a missing executable) is a log line of sorts.
-      if (startError && startError !== stateErrorRead) {
-        stateErrorRead = startError;
-        reader.push(`${startError}\n`);
-      }
-      report(containerState(inspected.container));
-    } finally {
-      busy = false;
+/** The moving parts of one container's watch: the followed log, the event stream, the looks at its state. */
+class ContainerWatcher {
+  private readonly report: (state: ContainerState) => void;
+  private readonly cursor: LogCursor = { linesAtSince: new Set() };
+  private follower: DockerStream | undefined;
+  private followFailed = false;
+  private followed = false;
+  private events: DockerStream | undefined;
+  private eventsTried = false;
+  private timer: NodeJS.Timeout | undefined;
+  private stateErrorRead = '';
+  private stopped = false;
+  private busy = false;
+  private lookAgain = false;
+
+  constructor(
+    private readonly id: string,
+    private readonly shortId: string,
+    private readonly w: Watch,
+    private readonly reader: LogReader,
+    private readonly noteOnce: (note: Text) => void,
+  ) {
+    this.report = stateChangeReporter(shortId, w);
+  }
+
+  start(): void {
+    void this.look();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    this.follower?.stop();
+    this.events?.stop();
+  }
+
+  /** One look at the state; looks asked for while one runs are folded into one more after it. */
+  private async look(): Promise<void> {
+    if (this.stopped) return;
+    if (this.busy) {
+      this.lookAgain = true;
+      return;
     }
-  };
+    this.busy = true;
+    try {
+      await this.lookOnce();
+    } finally {
+      this.busy = false;
+      if (this.lookAgain && !this.stopped) {
+        this.lookAgain = false;
+        void this.look();
+      } else this.schedule();
+    }
+  }
 
-  const timer = setInterval(() => void look(), deps.containerPollMs ?? CONTAINER_POLL_MS);
-  timer.unref();
-  const stop = () => {
-    stopped = true;
-    clearInterval(timer);
-  };
-  void look();
-  return { source, reader, stop };
+  private async lookOnce(): Promise<void> {
+    const inspected = await inspectContainer(this.id, this.shortId, this.w.deps.env);
+    if (this.stopped) return;
+    if (inspected.outcome === 'missing') return this.report(missingState(inspected.error));
+    if (inspected.outcome !== 'found') {
+      this.noteOnce(inspected.note);
+      if (inspected.outcome === 'no-cli') this.stop();
+      return;
+    }
+    this.watchEvents();
+    const state = containerState(inspected.container);
+    // Followed from the first look (a stopped container's log is read whole and ends), then again each time
+    // it runs: a follow that ended with a stopped container must not be restarted until it starts again.
+    if (!this.follower && !this.followFailed && (state.status === 'running' || !this.followed)) this.follow();
+    // Logs before state: when the container has died its last lines hold the cause, and a line that names
+    // it must be in the evidence before the state that ends the wait.
+    if (state.status !== 'running' && this.follower) await endedWithin(this.follower, FOLLOW_END_WAIT_MS);
+    const startError = inspected.container.State?.Error;
+    // The daemon's own start error (a bad command, a missing executable) is a log line of sorts.
+    if (startError && startError !== this.stateErrorRead) {
+      this.stateErrorRead = startError;
+      this.reader.push(`${startError}\n`);
+    }
+    this.report(state);
+  }
+
+  /** The next look: soon without an event stream, rarely with one (only in case an event was missed). */
+  private schedule(): void {
+    if (this.stopped) return;
+    clearTimeout(this.timer);
+    const fallbackMs = this.w.deps.containerPollMs ?? CONTAINER_POLL_MS;
+    const everyMs = this.events ? Math.max(fallbackMs, CONTAINER_SAFETY_POLL_MS) : fallbackMs;
+    this.timer = setTimeout(() => void this.look(), everyMs);
+    this.timer.unref();
+  }
+
+  /**
+   * `docker logs --follow`, from the last LOG_RING_LINES lines, or after a restart from the newest timestamp
+   * read (lines at exactly it that were already read are skipped). It ends when the container stops.
+   */
+  private follow(): void {
+    const args = ['logs', '--follow', '--timestamps', '--tail', String(LOG_RING_LINES)];
+    if (this.cursor.since) args.push('--since', this.cursor.since);
+    const resumedAt: LogCursor = { ...this.cursor, linesAtSince: new Set(this.cursor.linesAtSince) };
+    const merge = new TimeOrderedLines((entries) => {
+      const fresh = takeUnread(this.cursor, entries, resumedAt);
+      if (fresh.length) this.reader.push(fresh.map((e) => e.text).join('\n') + '\n');
+    });
+    const follower = streamDocker([...args, '--', this.id], this.w.deps.env, (_stream, line) =>
+      merge.add(line),
+    );
+    this.follower = follower;
+    this.followed = true;
+    void follower.ended.then((end) => {
+      merge.flush();
+      if (this.follower === follower) this.follower = undefined;
+      if (this.stopped) return;
+      // e.g. a logging driver that cannot be read back ("configured logging driver does not support reading").
+      if (end.exitCode !== 0) {
+        this.followFailed = true;
+        const said = end.spawnError ?? (end.lastStderrLine || `docker logs exited with code ${end.exitCode}`);
+        this.noteOnce(text`cannot read the logs of container ${this.shortId}: ${said}`);
+      }
+      // The container stopped (or restarts): its state now, not at the next look.
+      void this.look();
+    });
+  }
+
+  /** `docker events` for this container: each event (die, start, restart, oom, health) asks for a look. */
+  private watchEvents(): void {
+    if (this.eventsTried) return;
+    this.eventsTried = true;
+    const args = ['events', '--filter', `container=${this.id}`, '--filter', 'type=container'];
+    const events = streamDocker([...args, '--format', '{{json .}}'], this.w.deps.env, (stream, line) => {
+      if (stream === 'stdout' && line.trim()) void this.look();
+    });
+    this.events = events;
+    // An event stream that ends (an old CLI, a daemon restart) leaves the looks on their short timer.
+    void events.ended.then(() => {
+      if (this.events === events) this.events = undefined;
+      this.schedule();
+    });
+  }
+}
+
+/** Resolves when the stream has ended or after `ms`, whichever comes first. */
+function endedWithin(stream: DockerStream, ms: number): Promise<unknown> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise((resolve) => {
+    timer = setTimeout(resolve, ms);
+    timer.unref();
+  });
+  return Promise.race([stream.ended, timeout]).finally(() => clearTimeout(timer));
 }
 
 /** One bounded docker CLI call: output capped at LOG_TAIL_BYTES per stream, time at DOCKER_CALL_TIMEOUT_MS. */
@@ -170,67 +291,6 @@ export function containerState(container: InspectedContainer): ContainerState {
 
 function missingState(error: string): ContainerState {
   return { status: 'missing', exitCode: null, oomKilled: false, restartCount: 0, health: null, error };
-}
-
-// ── logs ─────────────────────────────────────────────────────────────────────────────────────────────────
-
-/** How far the logs have been read: the newest timestamp seen, and the lines already read at exactly it. */
-interface LogCursor {
-  since?: string;
-  linesAtSince: Set<string>;
-}
-
-/**
- * Logs are read with --timestamps: the first look takes the last LOG_RING_LINES lines, each later look only
- * those since the newest timestamp seen (--since is inclusive, so lines at exactly that time that were
- * already read are skipped), bounded by --tail. stdout and stderr are merged back in time order.
- */
-async function readLogsSince(
-  id: string,
-  cursor: LogCursor,
-  env: Record<string, string | undefined>,
-): Promise<{ lines: string[] } | { failure: string }> {
-  const args = ['logs', '--timestamps', '--tail', String(LOG_RING_LINES)];
-  if (cursor.since) args.push('--since', cursor.since);
-  const r = await runDocker([...args, '--', id], env);
-  // e.g. a logging driver that cannot be read back ("configured logging driver does not support reading").
-  if (r.exitCode !== 0) return { failure: dockerFailure(r, 'logs') };
-  const entries = [...parseTimestampedLines(r.stdout), ...parseTimestampedLines(r.stderr)].sort((a, b) =>
-    a.ts < b.ts ? -1 : a.ts > b.ts ? 1 : 0,
-  );
-  return { lines: takeUnread(cursor, entries).map((e) => e.text) };
-}
-
-/** The entries (in time order) not read before; moves the cursor past them. */
-function takeUnread(cursor: LogCursor, entries: Array<{ ts: string; text: string }>) {
-  const { since } = cursor;
-  const fresh = entries.filter(
-    (e) => since === undefined || e.ts > since || (e.ts === since && !cursor.linesAtSince.has(e.text)),
-  );
-  const newest = entries.at(-1)?.ts;
-  if (newest !== undefined && (since === undefined || newest > since)) {
-    cursor.since = newest;
-    cursor.linesAtSince = new Set();
-  }
-  for (const e of entries) if (e.ts === cursor.since) cursor.linesAtSince.add(e.text);
-  return fresh;
-}
-
-/** `docker logs --timestamps` puts an RFC 3339 time, nanoseconds padded to 9 digits, before each line. */
-const TIMESTAMPED = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)) ?(.*)$/;
-
-export function parseTimestampedLines(text: string): Array<{ ts: string; text: string }> {
-  const lines = text.split('\n');
-  // The last piece is empty after a final newline, or half a line from a CLI that ended without one (a
-  // stream cut at its bound already ends at a whole line: boundedExec drops the half).
-  lines.pop();
-  const out: Array<{ ts: string; text: string }> = [];
-  for (const line of lines) {
-    const m = TIMESTAMPED.exec(line);
-    if (m) out.push({ ts: m[1]!, text: m[2]! });
-    else if (out.length) out.push({ ts: out.at(-1)!.ts, text: line });
-  }
-  return out;
 }
 
 // ── state ────────────────────────────────────────────────────────────────────────────────────────────────

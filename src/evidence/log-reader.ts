@@ -67,6 +67,8 @@ export class LogReader {
   private decided = false;
   private pending: Array<Extract<Evidence, { kind: 'log' }>> = [];
   private pendingTimer: NodeJS.Timeout | undefined;
+  /** Each clean line as it is read, for the live echo of the server's output (raw: the edge redacts it). */
+  onLine: ((line: string) => void) | undefined;
 
   constructor(
     private readonly source: string,
@@ -117,6 +119,7 @@ export class LogReader {
     if (line.trim() === '') return;
     this.ring.push(line);
     if (this.ring.length > LOG_RING_LINES) this.ring.shift();
+    this.onLine?.(line);
     // A traceback quotes the source line that raised ("raise RuntimeError(...)"): the exception line after it
     // is the server's message, and must be the one that decides and is quoted.
     const signature = isQuotedCode(line) ? undefined : matchLogLine(line, this.kind);

@@ -1,6 +1,7 @@
 import type { Config } from '../config/schema.js';
 import type { Evidence } from '../types.js';
 import { watchContainer } from './container.js';
+import { discoverContainer, discoveryNote } from './container-discovery.js';
 import { FILE_POLL_MS, tailFile } from './file-tail.js';
 import { text } from '../text.js';
 import { LogReader } from './log-reader.js';
@@ -49,10 +50,30 @@ export function startSources(config: Config, deps: SupervisorDeps): EvidenceSour
     stops.push(watcher.stop);
   }
 
+  const addReader = (source: string, reader: LogReader) => {
+    readers.push({ source, reader });
+    const onLine = deps.onLine;
+    if (onLine) reader.onLine = (line) => onLine(source, line);
+  };
+  for (const { source, reader } of readers.splice(0)) addReader(source, reader);
+  let closed = false;
+  if (!config.container) {
+    for (const port of new Set(deps.discoverPorts ?? [])) {
+      void discoverContainer(port, deps.env).then((found) => {
+        if (closed || found.kind === 'none') return;
+        hub.watch.emit(discoveryNote(found, hub.watch.at()));
+        if (found.kind !== 'found') return;
+        const watcher = watchContainer(found.name, hub.watch);
+        addReader(watcher.source, watcher.reader);
+        stops.push(watcher.stop);
+      });
+    }
+  }
   const sources: EvidenceSources = {
     subscribe: hub.subscribe,
     tails: () => readers.map(({ source, reader }) => ({ source, lines: reader.tail() })),
     async close() {
+      closed = true;
       for (const stop of stops) stop();
       stops.length = 0;
       for (const { reader } of readers) reader.flush();
@@ -100,5 +121,9 @@ function tailLogFile(path: string, w: Watch) {
       text: text`log-file ${path} does not exist (yet); it is read as soon as it appears`,
     });
   }
-  return { reader, stop: tailer.stop };
+  const stop = () => {
+    tailer.readNow();
+    tailer.stop();
+  };
+  return { reader, stop };
 }

@@ -79,6 +79,8 @@ export function startCommand(command: string, w: Watch, shell?: ShellName): Star
     logFile,
     pid: child.pid,
     stop: () => {
+      // What it wrote up to now is read (and echoed) before we stop: the post step starts after it.
+      tailer.readNow();
       tailer.stop();
       stopGroupWatch();
     },

@@ -12,6 +12,10 @@ export interface SupervisorDeps {
   containerPollMs?: number;
   /** The start command returned, leaving its server outside its group: remember it for the post step at once. */
   onLeftBehind?: (left: LeftBehind) => void;
+  /** Each line of the server's own output as it is read, raw, with where it came from. */
+  onLine?: (source: string, line: string) => void;
+  /** `container` not given: ports (of loopback endpoints) whose publishing container is read as evidence. */
+  discoverPorts?: number[];
 }
 
 export type Emit = (ev: Evidence) => void;

@@ -15,6 +15,8 @@ export interface Reporter {
   serverStarted(pid: number, logFile: string | undefined): void;
   /** The start command returned, leaving its server outside its group (setsid, `docker run -d`): remember that too. */
   serverLeftBehind(left: LeftBehind): void;
+  /** One line of the server's own output (a started server, the container, log-file), raw, as it arrives. */
+  serverLine?(source: string, line: string): void;
   finish(result: PreflightResult, extras: SummaryExtras): Promise<void>;
   /** Bad input: one line per problem, naming the input. */
   rejectInput(problems: InputProblem[]): void;

@@ -72,6 +72,7 @@ describe('dist: main starts the server, post stops it', () => {
       serverPid: expect.stringMatching(/^\d+$/),
       logFile,
       gate: expect.stringMatching(/^\{"readyAtEpochMs":\d+,"server":"vllm"/),
+      logOffset: expect.stringMatching(/^\d+$/),
     });
 
     // main's process has exited (runAction saw it close), and the server and its child live on.
@@ -87,14 +88,16 @@ describe('dist: main starts the server, post stops it', () => {
     expect(isRunning(pids.child!)).toBe(false);
     expect(await portIsFree(port)).toBe(true);
 
-    // The log tail: shown between ::stop-commands::<token> and ::<token>::, inside a group.
-    const { inside, resumed } = byStopCommands(post.stdout);
-    expect(resumed).toBe(true);
-    expect(shown(inside, 'error::pwned')).toBe(true);
-    expect(shown(inside, 'set-output name=ready::true')).toBe(true);
-    expect(shown(inside, 'error]legacy pwned')).toBe(true);
-    expect(inside).toContain('│ INFO:     Application startup complete.');
-    expect(post.stdout).toMatch(/::group::Last lines of server log .*\n::stop-commands::/);
+    // The server's log, echoed live by main inside a group, each line made inert; post shows only what came
+    // after main (nothing here), between ::stop-commands::<token> and ::<token>:: when there is some.
+    const live = main.stdout.split('\n');
+    expect(shown(live, 'error::pwned')).toBe(true);
+    expect(shown(live, 'set-output name=ready::true')).toBe(true);
+    expect(shown(live, 'error]legacy pwned')).toBe(true);
+    expect(live).toContain('│ INFO:     Application startup complete.');
+    expect(main.stdout).toMatch(/::group::Server output: server log \(live\)\n│ /);
+    expect(byStopCommands(post.stdout).resumed).toBe(true);
+    expect(post.stdout).not.toContain('Application startup complete');
     expect(post.stdout).not.toContain('\x1b');
     expectNoForgedCommand(main);
     expectNoForgedCommand(post);
@@ -116,7 +119,7 @@ describe('dist: main starts the server, post stops it', () => {
 
     const post = await runAction({ entry: 'post', after: main });
     expect(post.stdout).toContain('had already stopped');
-    expect(shown(byStopCommands(post.stdout).inside, 'error::pwned')).toBe(true);
+    expect(shown(main.stdout.split('\n'), 'error::pwned')).toBe(true);
     expectNoForgedCommand(post);
     expectNoSecretAnywhere(main, post);
   });

@@ -1,4 +1,4 @@
-import { appendFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -12,7 +12,8 @@ import { until } from '../support/fixtures/index.js';
 import { plainText } from '../../src/text.js';
 
 // The docker CLI here is test/support/fake-docker/docker (a shell script first on PATH), driven by the
-// files each test writes: `<id>.json` for `docker container inspect`, `<id>.stdout|stderr` for `docker logs`.
+// files each test writes: `<id>.json` for `docker container inspect` (and `docker events`), `<id>.stdout|stderr`
+// for `docker logs` (followed), `<id>.ports` for `docker ps --filter publish=`.
 const FAKE_DOCKER = join(import.meta.dirname, '../support/fake-docker');
 
 interface State {
@@ -66,17 +67,18 @@ function fakeDocker(id = 'llm') {
       appendFileSync(join(dir, `${id}.${stream}`), stamped.join(''));
     },
     lastTimestamp: () => `2026-11-23T10:00:00.${String(nanos).padStart(9, '0')}Z`,
-    calls: () => readFileSync(join(dir, 'calls'), 'utf8').trim().split('\n'),
+    calls: () =>
+      existsSync(join(dir, 'calls')) ? readFileSync(join(dir, 'calls'), 'utf8').trim().split('\n') : [],
   };
 }
 
-function watch(raw: RawInputs, env: Record<string, string | undefined>) {
+function watch(raw: RawInputs, env: Record<string, string | undefined>, containerPollMs = 100) {
   const parsed = parseInputs({ timeout: '60s', 'request-timeout': '1s', ...raw });
   if (!parsed.ok) throw new Error(`bad test inputs: ${JSON.stringify(parsed.problems)}`);
   const sources = startSources(parsed.config, {
     env,
     now: () => performance.now(),
-    containerPollMs: 100,
+    containerPollMs,
   });
   return { config: parsed.config, sources };
 }
@@ -229,15 +231,172 @@ describe('container: state and logs through the docker CLI', () => {
       await until(() => lines().includes('done'));
       expect(lines().slice(-5)).toEqual(['same time as the last line', 'err 1', 'out 2', 'err 3', 'done']);
       expect(new Set(lines()).size).toBe(lines().length);
+      // Followed, not polled: one call, which reads each line as it is written.
       const logCalls = docker.calls().filter((c) => c.startsWith('logs'));
-      expect(logCalls[0]).toBe(`logs --timestamps --tail ${LOG_RING_LINES} -- ${docker.id}`);
-      expect(logCalls.at(-1)).toMatch(
+      expect(logCalls).toEqual([`logs --follow --timestamps --tail ${LOG_RING_LINES} -- ${docker.id}`]);
+    } finally {
+      await sources.close();
+    }
+  });
+
+  it('a restarted container is followed again from the newest line read: none missed, none repeated', async () => {
+    const docker = fakeDocker();
+    docker.setState({ Status: 'running' });
+    docker.log('stdout', ['first run 1', 'first run 2']);
+    const { sources } = watch({ container: docker.id }, docker.env);
+    try {
+      const lines = () => sources.tails()[0]!.lines;
+      const inspections = () => docker.calls().filter((c) => c.startsWith('container inspect')).length;
+      await until(() => lines().includes('first run 2'));
+      docker.setState({ Status: 'exited', ExitCode: 1 });
+      // The follow ends with the container, and the state is looked at once more.
+      await until(() => docker.calls().includes('# logs --follow ended') && inspections() >= 2);
+      docker.setState({ Status: 'running' }, 1);
+      docker.log('stdout', ['second run 1']);
+      await until(() => lines().includes('second run 1'));
+      expect(lines()).toEqual(['first run 1', 'first run 2', 'second run 1']);
+      expect(
+        docker
+          .calls()
+          .filter((c) => c.startsWith('logs'))
+          .at(-1),
+      ).toMatch(
         new RegExp(
-          `^logs --timestamps --tail ${LOG_RING_LINES} --since 2026-11-23T10:00:00\\.\\d{9}Z -- ${docker.id}$`,
+          `^logs --follow --timestamps --tail ${LOG_RING_LINES} --since 2026-11-23T10:00:00\\.\\d{9}Z -- ${docker.id}$`,
         ),
       );
     } finally {
       await sources.close();
     }
+  });
+});
+
+describe('container: event-driven, not polled', () => {
+  it('a container that starts later is seen from `docker events`, not at the next look', async () => {
+    const docker = fakeDocker();
+    docker.setState({ Status: 'created' });
+    // A minute between looks: only the start event can bring the line in before the test's own timeout.
+    const { sources } = watch({ container: docker.id }, docker.env, 60_000);
+    try {
+      const inspections = () => docker.calls().filter((c) => c.startsWith('container inspect')).length;
+      // The log of a container that is not running ends at once, and its state is looked at once more.
+      await until(
+        () =>
+          docker.calls().some((c) => c.startsWith('events')) &&
+          docker.calls().includes('# logs --follow ended') &&
+          inspections() >= 2,
+      );
+      docker.setState({ Status: 'running' });
+      docker.log('stdout', ['INFO:     Application startup complete.']);
+      await until(() => sources.tails()[0]!.lines.includes('INFO:     Application startup complete.'));
+      expect(docker.calls()).toContain(
+        `events --filter container=${docker.id} --filter type=container --format {{json .}}`,
+      );
+    } finally {
+      await sources.close();
+    }
+  });
+
+  it('a container that dies is named from its followed log and its exit, with a minute between looks', async () => {
+    const docker = fakeDocker();
+    docker.setState({ Status: 'running' });
+    let died = false;
+    const { config, sources } = watch(
+      { 'base-url': await refusedUrl(), container: docker.id, timeout: '30s' },
+      docker.env,
+      60_000,
+    );
+    try {
+      const result = await preflight(config, {
+        env: {},
+        sources,
+        onProgress: () => {
+          if (died) return;
+          died = true;
+          docker.log('stderr', ['torch.OutOfMemoryError: CUDA out of memory. Tried to allocate 2.00 GiB.']);
+          docker.setState({ Status: 'exited', ExitCode: 1 });
+        },
+      });
+      // Read at the next look, the line would have come a minute later, after the 30 s deadline.
+      expect(result.finding?.cause).toBe('out-of-memory');
+    } finally {
+      await sources.close();
+    }
+  });
+});
+
+describe('container: found without wiring', () => {
+  function discover(docker: ReturnType<typeof fakeDocker>, port: number) {
+    const parsed = parseInputs({ 'base-url': `http://127.0.0.1:${port}`, timeout: '2s' });
+    if (!parsed.ok) throw new Error('bad test inputs');
+    return startSources(parsed.config, {
+      env: docker.env,
+      now: () => performance.now(),
+      discoverPorts: [port],
+    });
+  }
+
+  it("the one container publishing base-url's port is read as evidence, and the log says so", async () => {
+    const docker = fakeDocker('vllm-service');
+    docker.setState({ Status: 'running' });
+    writeFileSync(join(docker.dir, 'vllm-service.ports'), '8000\n');
+    docker.log('stdout', ['INFO 11-23 10:00:00 Loading weights took 12.3 seconds']);
+    const sources = discover(docker, 8000);
+    const seen: Evidence[] = [];
+    sources.subscribe(
+      (ev) => seen.push(ev),
+      () => {},
+    );
+    try {
+      await until(() => sources.tails().some((t) => t.lines.some((l) => l.includes('Loading weights'))));
+      const note = seen.find((e): e is Extract<Evidence, { kind: 'note' }> => e.kind === 'note');
+      expect(plainText(note!.text)).toBe(
+        'Reading container vllm-service as evidence: it publishes port 8000 (set container to choose another).',
+      );
+      expect(sources.tails().map((t) => t.source)).toEqual(['container vllm-service']);
+      expect(docker.calls()[0]).toBe('ps --filter publish=8000 --format {{.ID}} {{.Names}}');
+    } finally {
+      await sources.close();
+    }
+  });
+
+  it('never guesses: two containers on the port are named, neither is read', async () => {
+    const docker = fakeDocker('a');
+    docker.setState({ Status: 'running' });
+    writeFileSync(join(docker.dir, 'a.ports'), '8000\n');
+    writeFileSync(join(docker.dir, 'b.ports'), '9000\n8000\n');
+    const sources = discover(docker, 8000);
+    const seen: Evidence[] = [];
+    sources.subscribe(
+      (ev) => seen.push(ev),
+      () => {},
+    );
+    try {
+      await until(() => seen.some((e) => e.kind === 'note'));
+      const note = seen.find((e): e is Extract<Evidence, { kind: 'note' }> => e.kind === 'note');
+      expect(plainText(note!.text)).toBe(
+        '2 containers publish port 8000 (a, b): none is read as evidence; set container to choose one.',
+      );
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(sources.tails()).toEqual([]);
+      expect(docker.calls().filter((c) => !c.startsWith('ps'))).toEqual([]);
+    } finally {
+      await sources.close();
+    }
+  });
+
+  it('says nothing when no container publishes the port, or the daemon is down', async () => {
+    const docker = fakeDocker();
+    writeFileSync(join(docker.dir, 'daemon-down'), '');
+    const sources = discover(docker, 8000);
+    const seen: Evidence[] = [];
+    sources.subscribe(
+      (ev) => seen.push(ev),
+      () => {},
+    );
+    await until(() => docker.calls().length > 0);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await sources.close();
+    expect(seen).toEqual([]);
   });
 });

@@ -29,17 +29,6 @@ export function corpusLog(entry: CorpusEntry): string {
   return readFileSync(path.join(DIR, entry.file), 'utf8');
 }
 
-const KINDS: readonly string[] = [
-  'vllm',
-  'sglang',
-  'litellm',
-  'ollama',
-  'llamacpp',
-  'tgi',
-  'localai',
-  'lmstudio',
-];
-
 /** The finding for a log, as if the started server printed it and exited with code 1. */
 export function diagnoseLog(
   text: string,

@@ -5,6 +5,7 @@ import { isSuccessStatus } from '../../net/probe.js';
 import { detectServer, PROFILES, type ServerProfile } from '../../servers/index.js';
 import type { ProbeResult } from '../../types.js';
 import type { CallAnswer, EndpointSession } from '../endpoint-session.js';
+import { startVersionRead } from './version.js';
 
 /** One attempt: every stage in order, stopping at the first that is not ready. Returns true when ready. */
 export async function attemptReadiness(session: EndpointSession): Promise<boolean> {
@@ -19,6 +20,8 @@ export async function attemptReadiness(session: EndpointSession): Promise<boolea
   // Detected only now (auto mode): the kind's own readiness check must pass too (SGLang warmup, LocalAI preload).
   const detected = profileOf(session.kind);
   if (session.config.server === 'auto' && detected?.healthPath && detected !== profile) {
+    // The model list is in: the kind's health route is the last check, and the version is read beside it.
+    startVersionRead(session);
     if (!(await healthPasses(session, detected))) return false;
   }
   return true;

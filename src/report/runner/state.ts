@@ -8,4 +8,6 @@ export const STATE = {
   leftPids: 'leftPids',
   /** The container a `docker run -d` start command left running. */
   containerId: 'containerId',
+  /** Bytes of the server log the main step had read: the post step shows only what came after. */
+  logOffset: 'logOffset',
 } as const;
