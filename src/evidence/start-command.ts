@@ -142,28 +142,7 @@ function watchShellEnd(
   const pid = child.pid;
   let stopGroupWatch = () => {};
   let watchStopped = false;
-  let hasEnded = false;
-  const ended = (
-    end: Extract<Evidence, { kind: 'exit' }>['ended'],
-    code: number | null,
-    signal: string | null,
-    reason?: string,
-  ) => {
-    // A spawn failure can raise both 'error' and 'exit'; the end is reported once.
-    if (hasEnded) return;
-    hasEnded = true;
-    // Read what it wrote last before reporting the end: the cause is usually in its final lines.
-    tailer.readNow();
-    reader.flush();
-    w.emit({
-      kind: 'exit',
-      atMs: w.at(),
-      code,
-      signal,
-      ended: end,
-      ...(reason !== undefined ? { reason } : {}),
-    });
-  };
+  const ended = reportEndOnce(w, tailer, reader);
   child.on('error', (error) => {
     ended('not-started', null, null, error.message);
   });
@@ -194,6 +173,32 @@ function watchShellEnd(
   return () => {
     watchStopped = true;
     stopGroupWatch();
+  };
+}
+
+type EndKind = Extract<Evidence, { kind: 'exit' }>['ended'];
+
+/** Reports the start's end once: a spawn failure can raise both 'error' and 'exit'. */
+function reportEndOnce(
+  w: Watch,
+  tailer: FileTail,
+  reader: LogReader,
+): (end: EndKind, code: number | null, signal: string | null, reason?: string) => void {
+  let hasEnded = false;
+  return (end, code, signal, reason) => {
+    if (hasEnded) return;
+    hasEnded = true;
+    // Read what it wrote last before reporting the end: the cause is usually in its final lines.
+    tailer.readNow();
+    reader.flush();
+    w.emit({
+      kind: 'exit',
+      atMs: w.at(),
+      code,
+      signal,
+      ended: end,
+      ...(reason !== undefined ? { reason } : {}),
+    });
   };
 }
 
