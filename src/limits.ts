@@ -151,3 +151,7 @@ export const HEARTBEAT_MS = 10_000;
 export const LIVE_LOG_LINES_PER_WINDOW = 30;
 export const LIVE_LOG_WINDOW_MS = 10_000;
 export const LIVE_LOG_MAX_LINES = 500;
+/** Containers inspected at most when looking for a service label or its mapped port (one `docker container inspect`). */
+export const SERVICE_CONTAINERS_MAX = 50;
+/** Bytes of `docker container inspect` output read for them: a container's record is a few KiB. */
+export const SERVICE_INSPECT_MAX_BYTES = 1024 * 1024;

@@ -158,7 +158,9 @@ export type Evidence =
       tookMs?: number;
       /** Raw, bounded like a log line. */
       line: string;
-    };
+    }
+  /** The containers the docker CLI listed, looked at once at the deadline (engine/stages/surroundings.ts). */
+  | ServiceContainersEvidence;
 
 /** The parts a server's start-up is made of, as the start-up profile names them (servers/phases.ts). */
 export const STARTUP_PHASES = [
@@ -270,3 +272,28 @@ export interface PreflightResult {
   /** Risks for the job's tests that do not make the server unready (a proxy variable that captures it). */
   warnings: Text[];
 }
+
+/**
+ * A container the docker CLI lists, as a job reaches it: from a container job by a network alias (a service
+ * container's label is one), from the runner by the host port Docker maps to one of its ports.
+ */
+export interface ServiceContainer {
+  id: string;
+  /** Raw, without the leading slash. */
+  name: string;
+  /** The network aliases it has on its networks (its own id left out), raw. */
+  aliases: string[];
+  networks: string[];
+  /** The container ports it exposes or publishes (TCP). */
+  containerPorts: number[];
+  /** Where Docker maps a container port to a port of the host. */
+  published: { containerPort: number; hostPort: number }[];
+}
+
+/** What the docker CLI listed at the deadline when base-url's host was a label or a container job's localhost. */
+export type ServiceContainersEvidence = {
+  kind: 'service-containers';
+  atMs: number;
+  inContainerJob: boolean;
+  containers: ServiceContainer[];
+};

@@ -2,6 +2,7 @@
  * The doctor's checks: each a pure function of facts about the environment (gathered by runDoctor through
  * its probes), giving a verdict and, when something is wrong, a fix.
  */
+import { containerSigns } from '../evidence/container-job.js';
 import { unbracket } from '../net/hosts.js';
 import { noProxyCovers, PROXY_VARIABLES, splitNoProxy } from '../net/proxy-env.js';
 import { join } from 'node:path';
@@ -156,13 +157,7 @@ export interface ContainerFacts {
 }
 
 export function checkContainer(facts: ContainerFacts): DoctorCheck {
-  const why = [
-    facts.dockerenv ? '/.dockerenv exists' : '',
-    facts.containerenv ? '/run/.containerenv exists' : '',
-    /\b(docker|containerd|kubepods|libpod|lxc)\b/.test(facts.cgroup ?? '')
-      ? '/proc/1/cgroup names a container runtime'
-      : '',
-  ].filter((s) => s !== '');
+  const why = containerSigns(facts);
   const inContainer = why.length > 0;
   const actions = facts.env.GITHUB_ACTIONS === 'true';
   if (actions && inContainer) {

@@ -18,6 +18,8 @@ export interface PreflightDeps {
   busyBeforeStart?: string[];
   /** The well-known ports looked at when base-url refuses (stages/surroundings.ts); tests name their own. */
   neighbourPorts?: readonly number[];
+  /** Whether this runs in a container job; looked up on this machine when absent (tests say). */
+  inContainerJob?: boolean;
 }
 
 /** What every endpoint of one run shares: one clock and deadline, one waker, one prober, the sources' evidence. */

@@ -55,6 +55,18 @@ export function describe(ev: ShownEvidence): Described {
       };
     case 'phase':
       return { what: ev.source, result: oneLine(ev.line, 120) };
+    case 'service-containers':
+      return {
+        what: 'containers the docker CLI lists',
+        result: ev.containers.length
+          ? oneLine(
+              ev.containers
+                .map((c) => [c.name, ...c.aliases.filter((a) => a !== c.name)].join('/'))
+                .join(', '),
+              140,
+            )
+          : 'none',
+      };
     case 'listening':
       return {
         what: `sockets of pid ${ev.pid}`,

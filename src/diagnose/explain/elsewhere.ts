@@ -7,12 +7,18 @@ import type { ServerKind } from '../../causes.js';
 import { baseUrlAt } from '../../net/hosts.js';
 import { PROFILES } from '../../servers/index.js';
 import { joinText, ours, quote, text, type Text } from '../../text.js';
-import type { Evidence, Neighbour, PortVariable } from '../../types.js';
+import type { Evidence, Neighbour, PortVariable, ServiceContainersEvidence } from '../../types.js';
 import type { DiagnoseContext } from '../context.js';
 import { allOf, lastOf } from '../finding.js';
 
 type NeighboursEvidence = Extract<Evidence, { kind: 'neighbours' }>;
 type VariableEvidence = Extract<Evidence, { kind: 'port-variable' }>;
+
+interface ServiceSaid {
+  said: Text;
+  fix: Text;
+  ev: ServiceContainersEvidence;
+}
 
 export interface Whereabouts {
   /** Clauses for the summary, most telling first. */
@@ -39,10 +45,16 @@ export function whereabouts(evidence: readonly Evidence[], ctx: DiagnoseContext)
   const scan = lastOf(evidence, 'neighbours');
   const variables = allOf(evidence, 'port-variable');
   const out: Whereabouts = { said: [], fixes: [], evidence: [] };
+  const labels = servicesByLabel(lastOf(evidence, 'service-containers'), ctx);
+  if (labels) {
+    out.said.push(labels.said);
+    out.fixes.push(labels.fix);
+    out.evidence.push(labels.ev);
+  }
   const best = scan && bestNeighbour(scan.answering, ctx);
   if (scan && best) {
     out.said.push(joinText(scan.answering.slice(0, 3).map(neighbourSaid), ', and '));
-    out.fixes.push(text`Set base-url to ${baseUrlAt(ctx.root, { port: best.port })}.`);
+    if (!labels) out.fixes.push(text`Set base-url to ${baseUrlAt(ctx.root, { port: best.port })}.`);
     out.evidence.push(scan);
   }
   for (const v of variables) {
@@ -156,5 +168,51 @@ function movedVariable(
     said: text`${said}, which base-url's host ${ctx.host} does not reach`,
     fix: text`Bind the server to 0.0.0.0 (${ours(v.variable)}=0.0.0.0${ours(v.effect === 'host-port' ? `:${v.port ?? ctx.port}` : '')}), or set base-url to ${baseUrlAt(ctx.root, { host: v.host! })}.`,
     movesPort,
+  };
+}
+
+/**
+ * In a container job localhost is the job's own container: the service containers on its network that expose
+ * base-url's port are reached by their labels (the runner's network aliases), at that same container port.
+ */
+function servicesByLabel(
+  ev: ServiceContainersEvidence | undefined,
+  ctx: DiagnoseContext,
+): ServiceSaid | undefined {
+  if (!ev?.inContainerJob) return undefined;
+  const labels = ev.containers
+    .filter((c) => c.containerPorts.includes(ctx.port))
+    .flatMap((c) => (c.aliases.length > 0 ? c.aliases : [c.name]));
+  if (labels.length === 0) return undefined;
+  return {
+    said: text`this is a container job, so localhost is the job's own container; the service ${ours(labels.length > 1 ? 'containers' : 'container')} on its network with port ${ctx.port} ${ours(labels.length > 1 ? 'are' : 'is')} reached by label: ${joinText(
+      labels.slice(0, 5).map((l) => text`${l}`),
+      ', ',
+    )}`,
+    fix: text`Set base-url to ${baseUrlAt(ctx.root, { host: labels[0]! })} (the label and the container port; mapped host ports do not apply in a container job).`,
+    ev,
+  };
+}
+
+/**
+ * From the runner a service label does not resolve: the service container with that label is reached at the
+ * host port Docker maps to base-url's port, on localhost.
+ */
+export function mappedForLabel(evidence: readonly Evidence[], ctx: DiagnoseContext): ServiceSaid | undefined {
+  const ev = lastOf(evidence, 'service-containers');
+  if (!ev || ev.inContainerJob) return undefined;
+  const labelled = ev.containers.find((c) => c.aliases.includes(ctx.host) || c.name === ctx.host);
+  if (!labelled) return undefined;
+  const mapped = labelled.published.find((p) => p.containerPort === ctx.port);
+  if (!mapped)
+    return {
+      said: text`The container ${labelled.name} has the label "${ctx.host}", but Docker maps no host port to its port ${ctx.port}, and this job runs on the runner, where labels do not resolve.`,
+      fix: text`Publish the port (ports: ['${ctx.port}:${ctx.port}'] on the service) and set base-url to ${baseUrlAt(ctx.root, { host: 'localhost' })}.`,
+      ev,
+    };
+  return {
+    said: text`The host name "${ctx.host}" is the label of the container ${labelled.name}, which resolves only inside a container job; from this job on the runner it is at localhost:${mapped.hostPort} (Docker maps it to its port ${ctx.port}).`,
+    fix: text`Set base-url to ${baseUrlAt(ctx.root, { host: 'localhost', port: mapped.hostPort })} (or use \${{ job.services.${ctx.host}.ports['${ctx.port}'] }} for the port).`,
+    ev,
   };
 }

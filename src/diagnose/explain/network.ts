@@ -5,7 +5,7 @@ import type { Evidence } from '../../types.js';
 import type { DiagnoseContext } from '../context.js';
 import { finding, type FindingOf } from '../finding.js';
 import { bindAllFlags } from './bind-flags.js';
-import { whereabouts, type Whereabouts } from './elsewhere.js';
+import { mappedForLabel, whereabouts, type Whereabouts } from './elsewhere.js';
 import type { Explainers, Scene } from './scene.js';
 
 type NetworkCause = 'connection-refused' | 'dns-failure' | 'proxy-intercept' | 'no-response' | 'tls-error';
@@ -94,7 +94,9 @@ function refusedHere(
   return finding('connection-refused', summary, joinText(hints, ' '), s.withLogs([ev, ...extraEvidence]));
 }
 
-function dnsFailure({ r, ev, ctx }: Scene): FindingOf<'dns-failure'> {
+function dnsFailure({ r, ev, ctx, evidence }: Scene): FindingOf<'dns-failure'> {
+  const mapped = mappedForLabel(evidence, ctx);
+  if (mapped) return finding('dns-failure', mapped.said, mapped.fix, [ev, mapped.ev]);
   return finding(
     'dns-failure',
     text`The host name "${ctx.host}" does not resolve (${r.kind === 'error' ? ours(r.code) : text``}).`,

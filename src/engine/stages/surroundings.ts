@@ -19,6 +19,7 @@ import type { Prober } from '../../net/probe.js';
 import { detectServer, PROFILES } from '../../servers/index.js';
 import type { Finding, Neighbour } from '../../types.js';
 import type { EndpointSession } from '../endpoint-session.js';
+import { lookForServices } from './service-labels.js';
 
 /** The address scanned: loopback only, so the scan can never reach another machine. */
 export const NEIGHBOUR_HOST = '127.0.0.1';
@@ -43,8 +44,12 @@ export async function lookAround<F extends Finding | undefined>(
   found: F,
   deadlineReached: boolean,
 ): Promise<F | Finding> {
-  if (!found || lookedAround.has(session) || !worthALook(session, found)) return found;
+  if (!found || lookedAround.has(session)) return found;
+  const worth = worthALook(session, found);
+  if (!worth && found.cause !== 'dns-failure') return found;
   lookedAround.add(session);
+  const sawServices = await lookForServices(session, found);
+  if (!worth) return sawServices ? (session.diagnose(deadlineReached) ?? found) : found;
   const { endpoint, config, run } = session;
   const target = { host: endpoint.host, port: endpoint.port, kind: session.kind };
   for (const variable of portVariablesAtOdds(run.env, config.start, target))
