@@ -1,8 +1,6 @@
-import { LOG_TAIL_BYTES } from '../limits.js';
-import { boundedExec } from '../process/bounded-exec.js';
 import { text } from '../text.js';
 import type { Evidence } from '../types.js';
-import { DOCKER_CALL_TIMEOUT_MS } from './container.js';
+import { runDocker } from './container.js';
 
 export type Discovery =
   | { kind: 'found'; name: string; port: number }
@@ -18,15 +16,7 @@ export async function discoverContainer(
   port: number,
   env: Record<string, string | undefined>,
 ): Promise<Discovery> {
-  const r = await boundedExec(
-    'docker',
-    ['ps', '--filter', `publish=${port}`, '--format', '{{.ID}} {{.Names}}'],
-    {
-      timeoutMs: DOCKER_CALL_TIMEOUT_MS,
-      maxBytesPerStream: LOG_TAIL_BYTES,
-      env,
-    },
-  );
+  const r = await runDocker(['ps', '--filter', `publish=${port}`, '--format', '{{.ID}} {{.Names}}'], env);
   if (r.exitCode !== 0) return { kind: 'none' };
   const names = r.stdout
     .split('\n')

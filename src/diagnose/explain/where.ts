@@ -1,5 +1,5 @@
 import { formatDuration } from '../../config/duration.js';
-import { unbracket } from '../../net/hosts.js';
+import { baseUrlAt, unbracket } from '../../net/hosts.js';
 import { PROFILES } from '../../servers/index.js';
 import { joinText, ours, text, type Text } from '../../text.js';
 import type { Evidence } from '../../types.js';
@@ -103,11 +103,10 @@ function likeliestSocket(sockets: SocketAddress[], ctx: DiagnoseContext): Socket
 
 /** base-url with the address and port where the server listens (base-url's host kept for a wildcard socket). */
 function correctedBaseUrl(socket: SocketAddress, ctx: DiagnoseContext): string {
-  const url = new URL(ctx.root);
-  if (!isWildcard(socket.address))
-    url.hostname = socket.address.includes(':') ? `[${socket.address}]` : socket.address;
-  url.port = String(socket.port);
-  return `${url.href.replace(/\/$/, '')}/v1`;
+  return baseUrlAt(
+    ctx.root,
+    isWildcard(socket.address) ? { port: socket.port } : { port: socket.port, host: socket.address },
+  );
 }
 
 /**
